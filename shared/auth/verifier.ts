@@ -1,0 +1,56 @@
+/**
+ * The JWT verifier (aws-jwt-verify), built once per process from config. It checks signature, `iss`,
+ * `aud`, `exp`/`nbf`; `customJwtCheck` adds what the library leaves optional but the contract requires:
+ * `exp` present, `iat` not in the future, a non-empty `tid`.
+ */
+import { readFileSync } from 'node:fs';
+import { JwtVerifier } from 'aws-jwt-verify';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { JwtConfig } from '../config.ts';
+
+/** Clock skew tolerated on `exp`, `nbf` and `iat` (contract: at most 60 s). */
+export const CLOCK_SKEW_SECONDS = 30;
+
+export interface TokenVerifier {
+  verify(token: string): Promise<JwtPayload>;
+}
+
+function assertContractClaims({ payload }: { payload: JwtPayload }): void {
+  if (typeof payload.exp !== 'number') throw new Error('Token has no exp');
+  if (typeof payload.iat === 'number' && payload.iat - CLOCK_SKEW_SECONDS > Date.now() / 1000) {
+    throw new Error('Token issued in the future');
+  }
+  if (typeof payload.tid !== 'string' || payload.tid.length === 0) throw new Error('Token has no tid');
+}
+
+/**
+ * With a JWKS file the keys are read from disk, never fetched: the local runtime and the tests run
+ * offline, and aws-jwt-verify refuses plain-http JWKS URLs anyway. An unknown `kid` re-reads the file,
+ * so a rotated dev key is picked up without a restart.
+ */
+function fileJwksCache(file: string): SimpleJwksCache {
+  return new SimpleJwksCache({
+    fetcher: {
+      fetch: async () => {
+        const bytes = readFileSync(file);
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      },
+    },
+  });
+}
+
+export function createTokenVerifier(config: JwtConfig): TokenVerifier {
+  const jwksUri = config.jwksFile ? `file://${config.jwksFile}` : config.jwksUri;
+  const issuers = config.issuers.map((issuer) => ({
+    issuer,
+    audience: config.audience,
+    ...(jwksUri ? { jwksUri } : {}),
+    graceSeconds: CLOCK_SKEW_SECONDS,
+    customJwtCheck: assertContractClaims,
+  }));
+  const [first, ...rest] = issuers;
+  if (!first) throw new Error('JWT_ISSUER names no issuer');
+  const verifier = JwtVerifier.create([first, ...rest], config.jwksFile ? { jwksCache: fileJwksCache(config.jwksFile) } : undefined);
+  return { verify: (token) => verifier.verify(token) as Promise<JwtPayload> };
+}

@@ -1,0 +1,28 @@
+/**
+ * Every key of the single table (see README "Key design"). The tenant id is URI-encoded so that no
+ * tenant id, whatever it contains, can spell another tenant's key or an app collection's key.
+ */
+const tenant = (tenantId: string) => `TENANT#${encodeURIComponent(tenantId)}`;
+
+export const keys = {
+  app: (tenantId: string, appId: string) => ({ PK: tenant(tenantId), SK: `APP#${appId}` }),
+  tenantApps: (tenantId: string) => tenant(tenantId),
+  APP_PREFIX: 'APP#',
+  appIdFromSk: (sk: string) => sk.slice('APP#'.length),
+  /** The app's item collection: its client record and role assignments. */
+  collection: (tenantId: string, appId: string) => `${tenant(tenantId)}#APP#${appId}`,
+  role: (tenantId: string, appId: string, roleId: string) => ({
+    PK: `${tenant(tenantId)}#APP#${appId}`,
+    SK: `ROLE#${roleId}`,
+  }),
+  ROLE_PREFIX: 'ROLE#',
+  client: (tenantId: string, appId: string, clientId: string) => ({
+    PK: `${tenant(tenantId)}#APP#${appId}`,
+    SK: `CLIENT#${clientId}`,
+  }),
+  claim: (kind: ClaimKind, value: string) => ({ PK: `${CLAIM_PREFIX[kind]}#${value}`, SK: 'CLAIM' }),
+};
+
+export type ClaimKind = 'subdomain' | 'custom_domain';
+
+const CLAIM_PREFIX: Record<ClaimKind, string> = { subdomain: 'SUBDOMAIN', custom_domain: 'DOMAIN' };

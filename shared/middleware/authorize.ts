@@ -1,0 +1,30 @@
+/** Bearer JWT → `event.caller`, then the route's permission (contract §2). */
+import type { MiddlewareObj } from '@middy/core';
+import { callerFromClaims, mayPerform, type Permission } from '../auth/permissions.ts';
+import type { TokenVerifier } from '../auth/verifier.ts';
+import { Forbidden, Unauthorized } from '../errors.ts';
+import { logger } from '../logger.ts';
+import type { ApiRequest } from './types.ts';
+
+const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
+
+export function authorize(verifier: TokenVerifier, permission: Permission): MiddlewareObj {
+  const authorizeBefore = async (request: ApiRequest): Promise<void> => {
+    const header = request.event.headers?.authorization;
+    if (!header) throw new Unauthorized(false);
+    const token = BEARER.exec(header)?.[1];
+    if (!token) throw new Unauthorized(true);
+    let caller;
+    try {
+      caller = callerFromClaims(await verifier.verify(token));
+    } catch (error) {
+      // The reason helps an operator; the caller only ever learns "Invalid token". The token is not logged.
+      logger.info('token rejected', { reason: error instanceof Error ? error.name : 'unknown' });
+      throw new Unauthorized(true);
+    }
+    logger.appendKeys({ tenant_id: caller.tenantId });
+    if (!mayPerform(caller, permission)) throw new Forbidden(permission);
+    request.event.caller = caller;
+  };
+  return { before: authorizeBefore } as MiddlewareObj;
+}

@@ -1,0 +1,42 @@
+/**
+ * valibot validation of the parsed body. Every issue is reported with its dotted path; unknown and
+ * read-only fields are named (no mass assignment). On success the body is replaced by the schema's
+ * output, so the handler sees typed values with defaults applied.
+ */
+import type { MiddlewareObj } from '@middy/core';
+import * as v from 'valibot';
+import { BadRequest, type FieldIssue } from '../errors.ts';
+import { READ_ONLY_FIELDS } from '../schemas/app.ts';
+import type { ApiRequest } from './types.ts';
+
+function describeIssue(issue: v.BaseIssue<unknown>): FieldIssue {
+  const path = v.getDotPath(issue) ?? '';
+  const field = path.split('.').at(-1) ?? '';
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    const readOnly = !path.includes('.') && READ_ONLY_FIELDS.has(field);
+    return { path, message: readOnly ? `Field "${field}" is read-only` : `Unknown field "${field}"` };
+  }
+  if (issue.received === 'undefined') return { path, message: 'Required' };
+  if (path === '' && issue.kind === 'schema') return { path, message: 'Request body must be a JSON object' };
+  return { path, message: issue.message };
+}
+
+/** A 400 naming every failing field, the first one in the message. */
+export function validationError(what: string, issues: readonly v.BaseIssue<unknown>[]): BadRequest {
+  const errors = issues.map(describeIssue);
+  const first = errors[0];
+  const where = first?.path ? `${first.path}: ` : '';
+  return new BadRequest(`Invalid ${what}: ${where}${first?.message ?? 'invalid'}`, errors);
+}
+
+export function validateBody(schema: v.GenericSchema): MiddlewareObj {
+  const validateBodyBefore = async (request: ApiRequest): Promise<void> => {
+    const result = v.safeParse(schema, request.event.body, { abortEarly: false });
+    if (result.success) {
+      request.event.body = result.output;
+      return;
+    }
+    throw validationError('request body', result.issues);
+  };
+  return { before: validateBodyBefore } as MiddlewareObj;
+}

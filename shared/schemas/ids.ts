@@ -1,0 +1,9 @@
+/**
+ * Identifier formats. `app_id` is time-ordered (like a ULID, lower-case Crockford base32) so that a
+ * Query on the tenant's partition returns apps oldest first without a GSI.
+ */
+import * as v from 'valibot';
+
+export const APP_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;
+
+export const AppId = v.pipe(v.string(), v.regex(APP_ID_PATTERN, 'Invalid app_id'));
