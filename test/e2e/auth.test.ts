@@ -1,0 +1,106 @@
+/** Contract §2 over HTTP: every rejection is a 401 (or 403) with the contract's body and challenge. */
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { signJwt } from '../../infra/local/jwt-sign.ts';
+import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
+import { adminToken, claims, runtime, token } from '../fixtures/tokens.ts';
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+
+function withoutClaim(name: string) {
+  const payload = claims({ role: 'Admin' });
+  delete payload[name];
+  return signJwt(payload, runtime().key.privateKeyPem, runtime().key.kid);
+}
+
+const invalidTokens: [string, () => string][] = [
+  ['expired', () => token({ role: 'Admin', exp: now() - 120 })],
+  ['without exp', () => withoutClaim('exp')],
+  ['not yet valid (nbf)', () => token({ role: 'Admin', nbf: now() + 300 })],
+  ['issued in the future (iat)', () => token({ role: 'Admin', iat: now() + 300 })],
+  ['wrong iss', () => token({ role: 'Admin', iss: 'https://evil.example' })],
+  ['wrong aud', () => token({ role: 'Admin', aud: 'another-api' })],
+  ['without tid', () => withoutClaim('tid')],
+  ['empty tid', () => token({ role: 'Admin', tid: '' })],
+  ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims({ role: 'Admin' }))}.`],
+  [
+    'HS256 signed with the public key',
+    () => {
+      const input = `${b64({ alg: 'HS256', typ: 'JWT', kid: runtime().key.kid })}.${b64(claims({ role: 'Admin' }))}`;
+      const secret = JSON.stringify(runtime().publicJwk);
+      return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+    },
+  ],
+  ['unknown kid', () => signJwt(claims({ role: 'Admin' }), runtime().strangerKey.privateKeyPem, runtime().strangerKey.kid)],
+  ['signed by another key under the trusted kid', () => signJwt(claims({ role: 'Admin' }), runtime().strangerKey.privateKeyPem, runtime().key.kid)],
+  [
+    'tampered payload',
+    () => {
+      const [header, , signature] = token({ tid: 'tenant-a' }).split('.');
+      return `${header}.${b64(claims({ tid: 'tenant-b', role: 'Admin' }))}.${signature}`;
+    },
+  ],
+  ['garbage', () => 'not-a-jwt'],
+];
+
+describe('401: invalid tokens', () => {
+  it.each(invalidTokens)('%s', async (_, make) => {
+    const tenant = uniqueTenant();
+    for (const [method, path, body] of [
+      ['POST', APPS, { app_name: 'a' }],
+      ['GET', APPS, undefined],
+      ['PUT', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { app_name: 'b' }],
+      ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
+    ] as const) {
+      const res = await call(method, path, { token: make(), body });
+      expect(res.status, `${method}`).toBe(401);
+      expect(res.body).toEqual({ message: 'Invalid token', error_code: 401 });
+      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    }
+    expect((await call('GET', APPS, { token: adminToken(tenant) })).body.result).toEqual([]);
+  });
+
+  it('answers a bare Bearer challenge when there is no Authorization header', async () => {
+    const res = await call('GET', APPS);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ message: 'Invalid token', error_code: 401 });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('rejects a non-Bearer scheme', async () => {
+    const res = await call('GET', APPS, { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  });
+
+  it('accepts a token within the clock skew', async () => {
+    const res = await call('GET', APPS, { token: token({ role: 'Admin', tid: uniqueTenant(), exp: now() - 5 }) });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('403: valid token without the permission', () => {
+  const operations = [
+    ['POST', APPS, { app_name: 'a' }, 'apps:create'],
+    ['GET', APPS, undefined, 'apps:read'],
+    ['PUT', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { app_name: 'b' }, 'apps:edit'],
+    ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined, 'apps:delete'],
+  ] as const;
+
+  it.each(operations)('%s needs %s', async (method, path, body, permission) => {
+    const others = ['apps:create', 'apps:read', 'apps:edit', 'apps:delete'].filter((p) => p !== permission);
+    const res = await call(method, path, {
+      token: token({ tid: uniqueTenant(), role: ['Viewer'], permissions: others, scope: 'openid profile' }),
+      body,
+    });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ message: `Missing permission: ${permission}`, error_code: 403 });
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="${permission}"`);
+  });
+
+  it('checks the token before the body (401/403 before 415)', async () => {
+    const res = await call('POST', APPS, { token: token({ tid: uniqueTenant() }), rawBody: 'x', headers: { 'content-type': 'text/plain' } });
+    expect(res.status).toBe(403);
+  });
+});

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
+import { adminToken, token } from '../fixtures/tokens.ts';
+
+describe('DELETE /v1/management/applications/{app_id}', () => {
+  it('deletes the app (204, empty body) and frees its subdomain and domain', async () => {
+    const tenant = uniqueTenant();
+    const subdomain = uniqueLabel('del');
+    const custom_domain = `${subdomain}.example.com`;
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain, custom_domain } })).body.result;
+    const res = await call('DELETE', `${APPS}/${app.app_id}`, { token: token({ tid: tenant, scope: 'apps:delete' }) });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect(res.headers.get('content-type')).toBeNull();
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect((await call('GET', APPS, { token: adminToken(tenant) })).body.result).toEqual([]);
+    const again = await call('DELETE', `${APPS}/${app.app_id}`, { token: adminToken(tenant) });
+    expect(again.status).toBe(404);
+    const reclaim = await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'heir', subdomain, custom_domain } });
+    expect(reclaim.status).toBe(201);
+  });
+
+  it('400 for a malformed app_id, 404 for an unknown one', async () => {
+    const bad = await call('DELETE', `${APPS}/not-an-id`, { token: adminToken(uniqueTenant()) });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error_code).toBe(400);
+    const missing = await call('DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { token: adminToken(uniqueTenant()) });
+    expect(missing.status).toBe(404);
+  });
+});
