@@ -7,6 +7,7 @@ export default defineConfig({
     globalSetup: ['test/setup/local-runtime.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // In-process loggers (unit and integration tests) stay quiet; the e2e runtime logs to its own file.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' },
   },
 });

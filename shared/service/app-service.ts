@@ -24,7 +24,10 @@ export interface Actor {
   subject: string;
 }
 
-const UPDATE_ATTEMPTS = 5;
+/** Optimistic-concurrency retries of one update; each loser backs off with jitter before re-reading. */
+const UPDATE_ATTEMPTS = 12;
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
 
 const CLAIM_CONFLICT: Record<ClaimKind, () => Conflict> = {
   subdomain: () => new Conflict('The subdomain is already taken', 'SUBDOMAIN_TAKEN'),
@@ -104,7 +107,8 @@ export class AppService {
       await this.claimAll(added, { tenantId: next.tenant_id, appId, appVersion: next.version }, now);
       if (!(await this.repo.replaceApp(next, current.version))) {
         if (ifMatch !== undefined) throw new PreconditionFailed();
-        continue; // someone else wrote first: re-read and apply the patch to their version
+        await backoff(attempt); // someone else wrote first: re-read and apply the patch to their version
+        continue;
       }
       for (const [kind, value] of entriesOf(changedValues(before, after))) {
         await this.repo.releaseClaim(kind, value, { tenantId: next.tenant_id, appId }, current.version);

@@ -1,0 +1,65 @@
+/** Concurrent requests never lose an update or break uniqueness (contract §3, handbook standards). */
+import { describe, expect, it } from 'vitest';
+import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
+import { adminToken } from '../fixtures/tokens.ts';
+
+describe('concurrency', () => {
+  it('50 concurrent creates of one subdomain: exactly one 201 and 49 409s', async () => {
+    const subdomain = uniqueLabel('race');
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        call('POST', APPS, { token: adminToken(uniqueTenant(`racer${i}`)), body: { app_name: `racer ${i}`, subdomain } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    for (const loser of results.filter((r) => r.status === 409)) expect(loser.body.ts_error_code).toBe('SUBDOMAIN_TAKEN');
+  });
+
+  it('concurrent updates under If-Match: exactly one winner', async () => {
+    const tenant = uniqueTenant();
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'v1' } })).body.result;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { app_name: `writer ${i}` }, headers: { 'if-match': '"1"' } }),
+      ),
+    );
+    const winners = results.filter((r) => r.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(results.filter((r) => r.status === 412)).toHaveLength(9);
+    const stored = (await call('GET', APPS, { token: adminToken(tenant) })).body.result[0];
+    expect(stored.app_name).toBe(winners[0]?.body.result.app_name);
+  });
+
+  it('concurrent updates of different fields without If-Match all survive', async () => {
+    const tenant = uniqueTenant();
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'base' } })).body.result;
+    const patches = [
+      { app_name: 'renamed' },
+      { app_description: 'described' },
+      { login_uri: 'https://login.example.com' },
+      { invite_member_uri: 'https://invite.example.com' },
+      { b2b_invite_journey_id: 'journey' },
+      { pkce: 'enforcePkceAlongsideClientCredentials' },
+      { invite_member_email_expiration_minutes: 99 },
+    ];
+    const results = await Promise.all(patches.map((body) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body })));
+    expect(results.map((r) => r.status)).toEqual(patches.map(() => 200));
+    const stored = (await call('GET', APPS, { token: adminToken(tenant) })).body.result[0];
+    expect(stored).toMatchObject(Object.assign({}, ...patches));
+    expect(stored.app_id).toBe(app.app_id);
+  });
+
+  it('concurrent subdomain moves of one app keep exactly the final subdomain claimed', async () => {
+    const tenant = uniqueTenant();
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'mover', subdomain: uniqueLabel('m0') } })).body.result;
+    const targets = Array.from({ length: 6 }, (_, i) => uniqueLabel(`m${i + 1}`));
+    const results = await Promise.all(targets.map((subdomain) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain } })));
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    const final = (await call('GET', APPS, { token: adminToken(tenant) })).body.result[0].subdomain;
+    const other = uniqueTenant();
+    const attempt = await call('POST', APPS, { token: adminToken(other), body: { app_name: 'thief', subdomain: final } });
+    expect(attempt.status).toBe(409);
+  });
+});

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { BadRequest, Conflict, Forbidden, Unauthorized } from '../../shared/errors.ts';
+import { isDatabaseUnavailable, toErrorResponse } from '../../shared/middleware/error-handler.ts';
+
+describe('error responses', () => {
+  it('carry {message, error_code} and the extras of contract §7', () => {
+    const bad = toErrorResponse(new BadRequest('Invalid request body: x: y', [{ path: 'x', message: 'y' }]));
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body ?? '')).toEqual({ message: 'Invalid request body: x: y', error_code: 400, errors: [{ path: 'x', message: 'y' }] });
+    const conflict = toErrorResponse(new Conflict('taken', 'SUBDOMAIN_TAKEN'));
+    expect(JSON.parse(conflict.body ?? '')).toEqual({ message: 'taken', error_code: 409, ts_error_code: 'SUBDOMAIN_TAKEN' });
+  });
+
+  it('carry the Bearer challenges', () => {
+    expect(toErrorResponse(new Unauthorized(false)).headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
+    expect(toErrorResponse(new Unauthorized(true)).headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    expect(toErrorResponse(new Forbidden('apps:read')).headers?.['WWW-Authenticate']).toContain('insufficient_scope');
+  });
+
+  it('never leak an unknown error', () => {
+    const error = new TypeError("Cannot read properties of undefined (reading 'PK') at AppRepository");
+    const response = toErrorResponse(error);
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toBe('{"message":"Internal server error","error_code":500}');
+  });
+
+  it('turn throttling and an unreachable database into 503 with Retry-After', () => {
+    const throttled = Object.assign(new Error('Rate of requests exceeds the allowed throughput'), { name: 'ProvisionedThroughputExceededException' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    for (const error of [throttled, refused]) {
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      const response = toErrorResponse(error);
+      expect(response.statusCode).toBe(503);
+      expect(response.headers).toEqual({ 'Retry-After': '1' });
+      expect(response.body).toBe('{"message":"Service unavailable","error_code":503}');
+    }
+    expect(isDatabaseUnavailable(Object.assign(new Error('x'), { name: 'ConditionalCheckFailedException' }))).toBe(false);
+  });
+});
