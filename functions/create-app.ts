@@ -1,18 +1,28 @@
-/** POST /v1/management/applications: create an app; the only response that ever carries its secret. */
+/**
+ * POST /v1/management/applications: create an app. Its 201 is the only response that ever carries the
+ * client secret; with an Idempotency-Key, a retry replays that same 201.
+ */
+import * as v from 'valibot';
 import { appResponse } from '#shared/http.ts';
-import { apiHandler } from '#shared/middleware/api-handler.ts';
-import { CreateAppBody } from '#shared/schemas/app.ts';
-import { appService } from '#shared/service/index.ts';
 import { logger } from '#shared/logger.ts';
+import { apiHandler } from '#shared/middleware/api-handler.ts';
+import { validationError } from '#shared/middleware/validate.ts';
+import { CreateAppBody } from '#shared/schemas/app.ts';
+import { IdempotencyKey } from '#shared/service/idempotency.ts';
+import { appService } from '#shared/service/index.ts';
+
+const IdempotencyHeader = v.object({ 'idempotency-key': v.optional(IdempotencyKey) });
 
 export const handler = apiHandler(
   'createApp',
   async (event) => {
-    const { caller, body } = event;
-    const { app, clientSecret } = await appService.create(
-      { tenantId: caller.tenantId, subject: caller.subject },
-      body,
-    );
+    const headers = v.safeParse(IdempotencyHeader, event.headers);
+    if (!headers.success) throw validationError('Idempotency-Key header', headers.issues);
+    const key = headers.output['idempotency-key'];
+    const actor = { tenantId: event.caller.tenantId, subject: event.caller.subject };
+    const { app, clientSecret } = key
+      ? await appService.createIdempotent(actor, event.body, key)
+      : await appService.create(actor, event.body);
     logger.appendKeys({ app_id: app.app_id });
     return appResponse(201, app, clientSecret);
   },

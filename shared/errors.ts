@@ -55,11 +55,18 @@ export class NotFound extends HttpError {
   }
 }
 
-export type ConflictCode = 'SUBDOMAIN_TAKEN' | 'CUSTOM_DOMAIN_TAKEN';
+export type ConflictCode = 'SUBDOMAIN_TAKEN' | 'CUSTOM_DOMAIN_TAKEN' | 'IDEMPOTENCY_KEY_IN_USE';
 
 export class Conflict extends HttpError {
   constructor(message: string, code: ConflictCode) {
     super(409, message, { ts_error_code: code });
+  }
+}
+
+/** A request with the same Idempotency-Key is still being processed: retry shortly. */
+export class IdempotencyInProgress extends Conflict {
+  constructor() {
+    super('A request with this Idempotency-Key is still in progress', 'IDEMPOTENCY_KEY_IN_USE');
   }
 }
 

@@ -10,6 +10,19 @@ import type { AppRecord } from '../model.ts';
 import { batchWrite } from './batch-write.ts';
 import { keys, type ClaimKind } from './keys.ts';
 
+export interface IdempotencyRecord {
+  state: 'pending' | 'done';
+  request_hash: string;
+  app_id: string;
+  client_id: string;
+  secret_sealed: string;
+  result_sealed?: string;
+  /** Epoch ms until which a pending request owns the key. */
+  lease_until: number;
+  /** Epoch seconds: the table's TTL attribute. */
+  expires_at: number;
+}
+
 export interface ClaimOwner {
   tenantId: string;
   appId: string;
@@ -69,15 +82,21 @@ export class AppRepository {
     return { apps: apps.slice(0, limit), more: apps.length > limit };
   }
 
-  /** Writes a new app; fails if the id exists (it never should: ids are random). */
-  async insertApp(app: AppRecord): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
+  /** Writes a new app. False if the id exists: only a retried idempotent create reuses an id. */
+  async insertApp(app: AppRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   /** Replaces the app if it is still at `expectedVersion`. False when another write got there first. */
@@ -189,6 +208,45 @@ export class AppRepository {
     } catch (error) {
       if (!isConditionFailure(error)) throw error; // not ours (any more): nothing to release
     }
+  }
+
+  /**
+   * Writes an idempotency record: a new one (`replacing` undefined), or in place of exactly the record
+   * seen (a lapsed lease, an expired replay). False when someone else wrote first.
+   */
+  async putIdempotencyRecord(
+    tenantId: string, keyHash: string, record: IdempotencyRecord, replacing?: IdempotencyRecord,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...record, ...keys.idempotency(tenantId, keyHash), entity: 'Idempotency' },
+          ...(replacing
+            ? {
+                ConditionExpression: 'lease_until = :lease AND expires_at = :expires AND #state = :state',
+                ExpressionAttributeNames: { '#state': 'state' },
+                ExpressionAttributeValues: { ':lease': replacing.lease_until, ':expires': replacing.expires_at, ':state': replacing.state },
+              }
+            : { ConditionExpression: 'attribute_not_exists(PK)' }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async getIdempotencyRecord(tenantId: string, keyHash: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash), ConsistentRead: true }),
+    );
+    return Item as IdempotencyRecord | undefined;
+  }
+
+  async deleteIdempotencyRecord(tenantId: string, keyHash: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash) }));
   }
 
   /** The client record: the only place the secret's hash is stored. */

@@ -20,6 +20,8 @@ export const keys = {
     PK: `${tenant(tenantId)}#APP#${appId}`,
     SK: `CLIENT#${clientId}`,
   }),
+  /** Idempotency records live in the tenant's space too: a key is only ever replayed to its own tenant. */
+  idempotency: (tenantId: string, keyHash: string) => ({ PK: `${tenant(tenantId)}#IDEM#${keyHash}`, SK: 'IDEM' }),
   claim: (kind: ClaimKind, value: string) => ({ PK: `${CLAIM_PREFIX[kind]}#${value}`, SK: 'CLAIM' }),
 };
 

@@ -3,7 +3,8 @@
  * repository; HTTP details stay in the handlers.
  *
  * Write order (no transactions, so each step leaves a repairable state if the process dies after it):
- *   create: claim subdomain/domain → client record + role assignments → app item (the commit point).
+ *   create: [idempotency record with the planned ids] → claim subdomain/domain → client record + role
+ *           assignments → app item (the commit point) → [idempotency record done].
  *   update: claim new values → conditional write of the app on the version read → release old values
  *           → re-sync role assignments.
  *   delete: conditional delete of the app → release its claims.
@@ -11,13 +12,35 @@
  * collection whose app was never written are unreachable (the app id is random) and removed by the
  * collection cleanup.
  */
-import { Conflict, NotFound, PreconditionFailed, ServiceUnavailable } from '../errors.ts';
-import type { AppRepository, ClaimOwner } from '../db/app-repository.ts';
+import {
+  Conflict, HttpError, IdempotencyInProgress, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
+} from '../errors.ts';
+import type { AppRepository, ClaimOwner, IdempotencyRecord } from '../db/app-repository.ts';
 import type { ClaimKind } from '../db/keys.ts';
 import { type AppRecord, etagOf } from '../model.ts';
 import type { CreateAppInput, UpdateAppInput } from '../schemas/app.ts';
 import { defaultOidcClient, type FirstClient } from '../schemas/client.ts';
 import { hashSecret, newAppId, newClientId, newClientSecret } from './credentials.ts';
+import {
+  IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_SECONDS, idempotencyKeyHash, requestHash, sealerFor,
+} from './idempotency.ts';
+
+export interface CreatePlan {
+  appId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface CreatedApp {
+  app: AppRecord;
+  clientSecret: string;
+}
+
+const newCreatePlan = (now: Date): CreatePlan => ({
+  appId: newAppId(now),
+  clientId: newClientId(),
+  clientSecret: newClientSecret(),
+});
 
 export interface Actor {
   tenantId: string;
@@ -56,17 +79,17 @@ export class AppService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async create(actor: Actor, input: CreateAppInput): Promise<{ app: AppRecord; clientSecret: string }> {
+  async create(actor: Actor, input: CreateAppInput, plan: CreatePlan = newCreatePlan(this.clock())): Promise<CreatedApp> {
     const now = this.clock();
     const iso = now.toISOString();
     const { first_client_authentication_protocol: protocol, first_client, custom_domain, ...settable } = input;
     const app: AppRecord = {
       ...settable,
-      app_id: newAppId(now),
+      app_id: plan.appId,
       tenant_id: actor.tenantId,
       version: 1,
       ...(custom_domain ? { custom_domain: { domain: custom_domain, status: 'pending', updated_at: iso } } : {}),
-      client_id: newClientId(),
+      client_id: plan.clientId,
       first_client: first_client
         ? ({ authentication_protocol: protocol, ...first_client } as FirstClient)
         : defaultOidcClient(input.app_name),
@@ -77,16 +100,69 @@ export class AppService {
     const owner = { tenantId: app.tenant_id, appId: app.app_id, appVersion: app.version };
     const claimed = await this.claimAll(claimedValues(app), owner, now);
     try {
-      const clientSecret = newClientSecret();
-      await this.repo.putClientRecord(app.tenant_id, app.app_id, app.client_id, hashSecret(clientSecret), now);
+      await this.repo.putClientRecord(app.tenant_id, app.app_id, app.client_id, hashSecret(plan.clientSecret), now);
       await this.repo.syncFirstClientRoles(app, roleIdsOf(app.first_client), now);
-      await this.repo.insertApp(app);
-      return { app, clientSecret };
+      if (await this.repo.insertApp(app)) return { app, clientSecret: plan.clientSecret };
+      // The id exists: an idempotent retry of a create that crashed after its commit point.
+      const existing = await this.repo.getApp(app.tenant_id, app.app_id);
+      if (!existing) throw new Error('app id collision with a deleted app');
+      return { app: existing, clientSecret: plan.clientSecret };
     } catch (error) {
-      // The app id is new and ours alone, so releasing its claims cannot take them from anyone.
-      await this.releaseAll(claimed, owner).catch(() => undefined);
+      // The app id is new and ours alone, so releasing its claims cannot take them from anyone, unless
+      // the app item was written after all (a lost response): then the claims are its own and stay.
+      await this.releaseUnlessCommitted(app, claimed, owner).catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Create with an Idempotency-Key (contract §8). The ids and the secret are fixed (sealed) in the
+   * record before anything else is written, so a retry after a crash finishes the same app instead of
+   * making a second one.
+   */
+  async createIdempotent(actor: Actor, input: CreateAppInput, idempotencyKey: string): Promise<CreatedApp> {
+    const keyHash = idempotencyKeyHash(idempotencyKey);
+    const sealer = sealerFor(idempotencyKey, actor.tenantId);
+    const fingerprint = requestHash(input);
+    const now = this.clock();
+    const plan = newCreatePlan(now);
+    const fresh: IdempotencyRecord = {
+      state: 'pending', request_hash: fingerprint, app_id: plan.appId, client_id: plan.clientId,
+      secret_sealed: sealer.seal(plan.clientSecret), lease_until: now.getTime() + IDEMPOTENCY_LEASE_MS,
+      expires_at: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+    };
+    let chosen = plan;
+    if (!(await this.repo.putIdempotencyRecord(actor.tenantId, keyHash, fresh))) {
+      const seen = await this.repo.getIdempotencyRecord(actor.tenantId, keyHash);
+      const expired = !seen || seen.expires_at * 1000 <= now.getTime();
+      if (!expired && seen.request_hash !== fingerprint) {
+        throw new UnprocessableEntity('Idempotency-Key was already used with a different request body');
+      }
+      if (!expired && seen.state === 'done' && seen.result_sealed) {
+        return JSON.parse(sealer.open(seen.result_sealed)) as CreatedApp;
+      }
+      if (!expired && seen.lease_until > now.getTime()) throw new IdempotencyInProgress();
+      // Expired, or a pending request whose process died: take the key over, keeping its ids and secret.
+      const takeover = !expired ? { ...seen, lease_until: fresh.lease_until } : fresh;
+      if (!seen || !(await this.repo.putIdempotencyRecord(actor.tenantId, keyHash, takeover, seen))) {
+        throw new IdempotencyInProgress();
+      }
+      if (!expired) chosen = { appId: seen.app_id, clientId: seen.client_id, clientSecret: sealer.open(seen.secret_sealed) };
+    }
+    let created: CreatedApp;
+    try {
+      created = await this.create(actor, input, chosen);
+    } catch (error) {
+      // A refused request changed nothing: free the key so a corrected retry can use it.
+      if (error instanceof HttpError && error.status < 500) await this.repo.deleteIdempotencyRecord(actor.tenantId, keyHash);
+      throw error;
+    }
+    const record = await this.repo.getIdempotencyRecord(actor.tenantId, keyHash);
+    if (record) {
+      const done: IdempotencyRecord = { ...record, state: 'done', result_sealed: sealer.seal(JSON.stringify(created)) };
+      await this.repo.putIdempotencyRecord(actor.tenantId, keyHash, done, record);
+    }
+    return created;
   }
 
   async list(actor: Actor, limit: number, afterAppId?: string) {
@@ -151,6 +227,10 @@ export class AppService {
       claimed[kind] = value;
     }
     return claimed;
+  }
+
+  private async releaseUnlessCommitted(app: AppRecord, claimed: ClaimedValues, owner: ClaimOwner): Promise<void> {
+    if (!(await this.repo.getApp(app.tenant_id, app.app_id))) await this.releaseAll(claimed, owner);
   }
 
   private async releaseAll(values: ClaimedValues, owner: Omit<ClaimOwner, 'appVersion'>): Promise<void> {

@@ -4,7 +4,8 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { AppRepository, CLAIM_GRACE_MS } from '../../shared/db/app-repository.ts';
 import { keys } from '../../shared/db/keys.ts';
-import { Conflict } from '../../shared/errors.ts';
+import { Conflict, IdempotencyInProgress } from '../../shared/errors.ts';
+import { IDEMPOTENCY_LEASE_MS } from '../../shared/service/idempotency.ts';
 import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { hashSecret } from '../../shared/service/credentials.ts';
@@ -106,7 +107,7 @@ describe('claims and crash repair', () => {
 
   it('a create that fails after claiming releases its claims and leaves no app', async () => {
     class CrashingRepository extends AppRepository {
-      override async insertApp(): Promise<void> {
+      override async insertApp(): Promise<boolean> {
         throw new Error('simulated crash before the app item');
       }
     }
@@ -125,6 +126,34 @@ describe('claims and crash repair', () => {
     await service.delete(who, app.app_id);
     const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keys.claim('subdomain', subdomain) }));
     expect(Item).toBeUndefined();
+  });
+});
+
+describe('idempotent create after a crash', () => {
+  it('a retry within the lease is told to wait; after it, the same app is finished with the same secret', async () => {
+    class CrashAfterCommit extends AppRepository {
+      override async insertApp(app: Parameters<AppRepository['insertApp']>[0]): Promise<boolean> {
+        await super.insertApp(app);
+        throw new Error('simulated crash after the app item');
+      }
+    }
+    const who = actor();
+    const key = crypto.randomUUID();
+    const input = createInput({ subdomain: uniqueLabel('idem-crash') });
+    await expect(new AppService(new CrashAfterCommit(doc, tableName)).createIdempotent(who, input, key)).rejects.toThrow('simulated crash');
+    // The app item was written, so its subdomain claim must have survived the failed call.
+    await expect(service.create(actor(), createInput({ subdomain: input.subdomain }))).rejects.toBeInstanceOf(Conflict);
+
+    await expect(service.createIdempotent(who, input, key)).rejects.toBeInstanceOf(IdempotencyInProgress);
+    const later = new AppService(repo, () => new Date(Date.now() + IDEMPOTENCY_LEASE_MS + 1_000));
+    const retried = await later.createIdempotent(who, input, key);
+    const apps = (await service.list(who, 10)).apps;
+    expect(apps.map((a) => a.app_id)).toEqual([retried.app.app_id]);
+    const client = (await collection(who.tenantId, retried.app.app_id)).find((item) => item.entity === 'Client');
+    expect(client?.client_secret_hash).toBe(hashSecret(retried.clientSecret));
+    // And from now on it replays. The committed app kept its subdomain claim throughout.
+    await expect(service.createIdempotent(who, input, key)).resolves.toEqual(retried);
+    await expect(service.create(actor(), createInput({ subdomain: input.subdomain }))).rejects.toBeInstanceOf(Conflict);
   });
 });
 
