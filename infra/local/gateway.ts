@@ -2,11 +2,13 @@
  * The local API Gateway: a node:http server that serves the route table, turns each request into the
  * same APIGatewayProxyEventV2 (payload 2.0) an HTTP API sends, and calls the same handler modules.
  * What it answers itself mirrors API Gateway: 404 `{"message":"Not Found"}` for an unknown route,
- * 413 past API Gateway's 10 MB payload limit, 500 `{"message":"Internal Server Error"}` if a handler throws.
+ * 413 past API Gateway's 10 MB payload limit, 429 `{"message":"Too Many Requests"}` past the stage
+ * throttle (a token bucket, as API Gateway's), 500 `{"message":"Internal Server Error"}` if a handler throws.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { Throttling } from '../../shared/api-limits.ts';
 import { type Route, routeKey } from '../../shared/routes.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -43,6 +45,14 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value; // API Gateway passes an undecodable segment through; the handler rejects it
+  }
+}
+
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(body);
@@ -66,7 +76,7 @@ function toEvent(req: IncomingMessage, url: URL, bound: BoundRoute, values: stri
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     ...(bound.params.length
-      ? { pathParameters: Object.fromEntries(bound.params.map((name, i) => [name, decodeURIComponent(values[i] ?? '')])) }
+      ? { pathParameters: Object.fromEntries(bound.params.map((name, i) => [name, safeDecode(values[i] ?? '')])) }
       : {}),
     requestContext: {
       accountId: 'local',
@@ -112,8 +122,23 @@ function toContext(bound: BoundRoute, requestId: string): Context {
   };
 }
 
-export function createGateway(routes: { route: Route; handler: LambdaHandler }[]): Server {
+/** API Gateway's throttle: a bucket of `burstLimit` tokens refilled at `rateLimit` a second. */
+function tokenBucket({ rateLimit, burstLimit }: Throttling): () => boolean {
+  let tokens = burstLimit;
+  let last = Date.now();
+  return function take() {
+    const now = Date.now();
+    tokens = Math.min(burstLimit, tokens + ((now - last) / 1000) * rateLimit);
+    last = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
+}
+
+export function createGateway(routes: { route: Route; handler: LambdaHandler }[], throttling: Throttling): Server {
   const bound: BoundRoute[] = routes.map(({ route, handler }) => ({ route, handler, ...compile(route.path) }));
+  const take = tokenBucket(throttling);
 
   return createServer(async (req, res) => {
     try {
@@ -125,6 +150,7 @@ export function createGateway(routes: { route: Route; handler: LambdaHandler }[]
       }
       const body = await readBody(req);
       if (!match) return send(res, 404, '{"message":"Not Found"}');
+      if (!take()) return send(res, 429, '{"message":"Too Many Requests"}');
       if (body === 'too-large') return send(res, 413, '{"message":"Request Entity Too Large"}');
       const event = toEvent(req, url, match.bound, match.values, body);
       const result = await match.bound.handler(event, toContext(match.bound, event.requestContext.requestId));

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_THROTTLING, type Throttling } from '../../shared/api-limits.ts';
 import { DEFAULT_AUDIENCE } from '../../shared/config.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/db/table.ts';
 import { ROUTES } from '../../shared/routes.ts';
@@ -26,12 +27,18 @@ export interface LocalConfig {
   jwtAudience: string;
   jwtJwksFile?: string;
   jwtJwksUri?: string;
+  throttling: Throttling;
 }
 
 export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   const port = (name: string, fallback: number) => {
     const value = Number(env[name] ?? fallback);
     if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number`);
+    return value;
+  };
+  const positive = (name: string, fallback: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!(value > 0)) throw new Error(`${name} must be a positive number`);
     return value;
   };
   return {
@@ -43,6 +50,10 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     jwtAudience: env.JWT_AUDIENCE || DEFAULT_AUDIENCE,
     jwtJwksFile: env.JWT_JWKS_FILE ? resolve(env.JWT_JWKS_FILE) : undefined,
     jwtJwksUri: env.JWT_JWKS_URI || undefined,
+    throttling: {
+      rateLimit: positive('THROTTLE_RATE', DEFAULT_THROTTLING.rateLimit),
+      burstLimit: positive('THROTTLE_BURST', DEFAULT_THROTTLING.burstLimit),
+    },
   };
 }
 
@@ -86,7 +97,7 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
         return { route, handler: module.handler };
       }),
     );
-    const gateway: Server = createGateway(routes);
+    const gateway: Server = createGateway(routes, config.throttling);
     const port = await listenOn(gateway, config.port, 'PORT');
     return {
       baseUrl: `http://127.0.0.1:${port}`,

@@ -25,6 +25,7 @@ declare module 'vitest' {
       /** Trusted by nobody: signs tokens with an unknown kid. */
       strangerKey: { kid: string; privateKeyPem: string };
       publicJwk: Record<string, unknown>;
+      jwksFile: string;
       logFile: string;
     };
   }
@@ -66,6 +67,9 @@ export default async function setup(project: TestProject) {
       TABLE_NAME: TEST_TABLE,
       JWT_ISSUER: TEST_ISSUER,
       JWT_JWKS_FILE: jwksFile,
+      // Test files run in parallel against this one runtime; the throttle is tested on its own gateway.
+      THROTTLE_RATE: '100000',
+      THROTTLE_BURST: '100000',
     },
     stdio: ['ignore', out, out],
   });
@@ -79,6 +83,7 @@ export default async function setup(project: TestProject) {
     key: { kid: key.kid, privateKeyPem: key.privateKeyPem },
     strangerKey: { kid: stranger.kid, privateKeyPem: stranger.privateKeyPem },
     publicJwk: key.publicJwk,
+    jwksFile,
     logFile,
   });
 
