@@ -1,12 +1,14 @@
 /**
- * The local DynamoDB: dynalite on 127.0.0.1, persisted under a folder (in memory without one), and the
- * table created from the same key definition the CDK stack uses.
+ * The local DynamoDB: dynalite on a private port, persisted under a folder (in memory without one),
+ * behind the capture proxy that produces the change stream; the proxy is the endpoint everyone uses.
+ * The table is created from the same key definition the CDK stack uses.
  */
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../../shared/db/table.ts';
 import { listenOn } from './listen.ts';
+import { CaptureProxy } from './stream/capture-proxy.ts';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
@@ -14,17 +16,35 @@ const dynalite = require('dynalite') as (options: Record<string, unknown>) => Se
 export interface LocalDynamo {
   endpoint: string;
   port: number;
+  capture: CaptureProxy;
   close(): Promise<void>;
 }
 
+const closeServer = (server: Server) => new Promise<void>((resolve) => {
+  server.close(() => resolve());
+  server.closeAllConnections();
+});
+
 export async function startLocalDynamo(options: { port: number; path?: string }): Promise<LocalDynamo> {
-  const server = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const port = await listenOn(server, options.port, 'DYNAMODB_PORT');
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const store = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const storePort = await listenOn(store, 0, 'the dynalite port');
+  const capture = new CaptureProxy(new URL(`http://127.0.0.1:${storePort}`), localDynamoClient(`http://127.0.0.1:${storePort}`));
+  const proxy = capture.createServer();
+  try {
+    const port = await listenOn(proxy, options.port, 'DYNAMODB_PORT');
+    return {
+      endpoint: `http://127.0.0.1:${port}`,
+      port,
+      capture,
+      close: async () => {
+        await closeServer(proxy);
+        await closeServer(store);
+      },
+    };
+  } catch (error) {
+    await closeServer(store);
+    throw error;
+  }
 }
 
 /** dynalite checks for a SigV4 header but not the keys: any region and dummy credentials do. */

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { lambdaContext } from './lambda-context.ts';
 import type { Throttling } from '../../shared/api-limits.ts';
 import { type Route, routeKey } from '../../shared/routes.ts';
 
@@ -101,27 +102,6 @@ function toEvent(req: IncomingMessage, url: URL, bound: BoundRoute, values: stri
   };
 }
 
-function toContext(bound: BoundRoute, requestId: string): Context {
-  const deadline = Date.now() + LAMBDA_TIMEOUT_MS;
-  const fail = () => {
-    throw new Error('Callbacks are not supported: handlers are async');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: bound.route.name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${bound.route.name}`,
-    memoryLimitInMB: '256',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${bound.route.name}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: fail,
-    fail,
-    succeed: fail,
-  };
-}
-
 /** API Gateway's throttle: a bucket of `burstLimit` tokens refilled at `rateLimit` a second. */
 function tokenBucket({ rateLimit, burstLimit }: Throttling): () => boolean {
   let tokens = burstLimit;
@@ -153,7 +133,7 @@ export function createGateway(routes: { route: Route; handler: LambdaHandler }[]
       if (!take()) return send(res, 429, '{"message":"Too Many Requests"}');
       if (body === 'too-large') return send(res, 413, '{"message":"Request Entity Too Large"}');
       const event = toEvent(req, url, match.bound, match.values, body);
-      const result = await match.bound.handler(event, toContext(match.bound, event.requestContext.requestId));
+      const result = await match.bound.handler(event, lambdaContext(match.bound.route.name, event.requestContext.requestId, LAMBDA_TIMEOUT_MS));
       if (typeof result === 'string') return send(res, 200, result);
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
       res.writeHead(result.statusCode ?? 200, headers);

@@ -15,6 +15,8 @@ import { ensureDevIssuer, type DevIssuer } from './dev-issuer.ts';
 import { ensureTable, startLocalDynamo, type LocalDynamo } from './dynamodb.ts';
 import { createGateway, type LambdaHandler } from './gateway.ts';
 import { listenOn } from './listen.ts';
+import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
+import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -57,7 +59,20 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
   };
 }
 
+/** The cleanup function on the table's local stream, with the same mapping settings as the CDK stack. */
+async function startCleanupMapping(dynamo: LocalDynamo, config: LocalConfig): Promise<LocalEventSourceMapping> {
+  const module = (await import(pathToFileURL(join(PROJECT_ROOT, CLEANUP_FUNCTION.entry)).href)) as { handler: StreamHandler };
+  return new LocalEventSourceMapping({
+    stream: dynamo.capture.streamOf(config.tableName),
+    handler: module.handler,
+    functionName: CLEANUP_FUNCTION.name,
+    settings: CLEANUP_EVENT_SOURCE,
+    deadLetterFile: join(config.dataDir, 'dead-letter', `${CLEANUP_FUNCTION.name}.jsonl`),
+  }).start();
+}
+
 export interface LocalRuntime {
+  cleanup: LocalEventSourceMapping;
   baseUrl: string;
   dynamo: LocalDynamo;
   devIssuer: DevIssuer;
@@ -97,18 +112,24 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
         return { route, handler: module.handler };
       }),
     );
+    const cleanup = await startCleanupMapping(dynamo, config);
     const gateway: Server = createGateway(routes, config.throttling);
-    const port = await listenOn(gateway, config.port, 'PORT');
+    const port = await listenOn(gateway, config.port, 'PORT').catch(async (error) => {
+      await cleanup.stop();
+      throw error;
+    });
     return {
       baseUrl: `http://127.0.0.1:${port}`,
       dynamo,
       devIssuer,
       config,
+      cleanup,
       stop: async () => {
         await new Promise<void>((done) => {
           gateway.close(() => done());
           gateway.closeAllConnections();
         });
+        await cleanup.stop();
         await dynamo.close();
       },
     };

@@ -286,6 +286,34 @@ export class AppRepository {
     await batchWrite(this.db, this.table, [...puts, ...deletes]);
   }
 
+  /**
+   * Deletes every item of the app's collection (role assignments, client record, anything another
+   * service wrote there), page by page, 25 per BatchWriteItem. Safe to repeat: a second run finds nothing.
+   */
+  async removeAppCollection(tenantId: string, appId: string): Promise<{ removed: number; calls: number }> {
+    let removed = 0;
+    const stats = { calls: 0 };
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId) },
+          ProjectionExpression: 'PK, SK',
+          ExclusiveStartKey: startKey,
+          Limit: 1_000,
+        }),
+      );
+      stats.calls++;
+      const items = page.Items ?? [];
+      await batchWrite(this.db, this.table, items.map((key) => ({ DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } })), stats);
+      removed += items.length;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { removed, calls: stats.calls };
+  }
+
   async listRoleAssignments(tenantId: string, appId: string): Promise<Record<string, unknown>[]> {
     return this.queryCollection(tenantId, appId, keys.ROLE_PREFIX);
   }

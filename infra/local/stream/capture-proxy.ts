@@ -1,0 +1,178 @@
+/**
+ * The capture layer in front of dynalite: a DynamoDB endpoint that forwards every request unchanged and,
+ * for each write that succeeds, appends a stream record with the item's old and new images. So every
+ * writer (the handlers, the tests, `aws dynamodb … --endpoint-url`) produces the records DynamoDB
+ * Streams would, and the handlers cannot tell they run locally.
+ *
+ * Writes to the same item are serialised here, so the images of a record are exactly the item before
+ * and after that write, and records of one item are in write order.
+ */
+import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import {
+  BatchGetItemCommand, DescribeTableCommand, type AttributeValue, type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { ChangeStream, type Image } from './change-stream.ts';
+
+type Item = Record<string, AttributeValue>;
+interface Target {
+  table: string;
+  key: Item;
+}
+
+const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
+
+function readAll(stream: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/** A stable name for an item key, whatever the order of its attributes. */
+const keyName = (table: string, key: Item) =>
+  `${table}\u0000${Object.keys(key).sort().map((name) => `${name}=${JSON.stringify(key[name])}`).join('&')}`;
+
+/** One lock per item key: a chain of promises. */
+class KeyLocks {
+  private tails = new Map<string, Promise<void>>();
+
+  async acquire(names: string[]): Promise<() => void> {
+    const releases: (() => void)[] = [];
+    for (const name of [...new Set(names)].sort()) {
+      const previous = this.tails.get(name) ?? Promise.resolve();
+      let release!: () => void;
+      const current = new Promise<void>((resolve) => (release = resolve));
+      const tail = previous.then(() => current);
+      this.tails.set(name, tail);
+      await previous;
+      releases.push(() => {
+        release();
+        if (this.tails.get(name) === tail) this.tails.delete(name);
+      });
+    }
+    return () => releases.forEach((release) => release());
+  }
+}
+
+export class CaptureProxy {
+  private readonly streams = new Map<string, ChangeStream>();
+  private readonly keySchemas = new Map<string, string[]>();
+  private readonly locks = new KeyLocks();
+
+  constructor(
+    private readonly targetUrl: URL,
+    /** Reads images straight from dynalite, not through this proxy. */
+    private readonly client: DynamoDBClient,
+  ) {}
+
+  streamOf(table: string): ChangeStream {
+    let stream = this.streams.get(table);
+    if (!stream) {
+      stream = new ChangeStream(table);
+      this.streams.set(table, stream);
+    }
+    return stream;
+  }
+
+  createServer(): Server {
+    return createServer((req, res) => {
+      this.handle(req)
+        .then(({ status, headers, body }) => {
+          res.writeHead(status, headers);
+          res.end(body);
+        })
+        .catch((error: unknown) => {
+          res.writeHead(500, { 'Content-Type': 'application/x-amz-json-1.0' });
+          res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: String(error) }));
+        });
+    });
+  }
+
+  private async handle(req: IncomingMessage) {
+    const body = await readAll(req);
+    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    if (!WRITE_OPERATIONS.has(operation)) return this.forward(req, body);
+
+    const targets = await this.targetsOf(operation, JSON.parse(body.toString('utf8')));
+    const unlock = await this.locks.acquire(targets.map((t) => keyName(t.table, t.key)));
+    try {
+      const before = await this.images(targets);
+      const response = await this.forward(req, body);
+      if (response.status === 200) {
+        const after = await this.images(targets);
+        targets.forEach((target, i) => this.streamOf(target.table).append(target.key, before[i], after[i]));
+      }
+      return response;
+    } finally {
+      unlock();
+    }
+  }
+
+  private async targetsOf(operation: string, input: Record<string, any>): Promise<Target[]> {
+    if (operation === 'BatchWriteItem') {
+      const targets: Target[] = [];
+      for (const [table, requests] of Object.entries(input.RequestItems ?? {}) as [string, any[]][]) {
+        for (const r of requests) {
+          targets.push({ table, key: r.DeleteRequest?.Key ?? (await this.keyOf(table, r.PutRequest?.Item ?? {})) });
+        }
+      }
+      return targets;
+    }
+    const table = String(input.TableName);
+    return [{ table, key: input.Key ?? (await this.keyOf(table, input.Item ?? {})) }];
+  }
+
+  private async keyOf(table: string, item: Item): Promise<Item> {
+    let names = this.keySchemas.get(table);
+    if (!names) {
+      const { Table } = await this.client.send(new DescribeTableCommand({ TableName: table }));
+      names = (Table?.KeySchema ?? []).map((k) => String(k.AttributeName));
+      this.keySchemas.set(table, names);
+    }
+    return Object.fromEntries(names.filter((n) => item[n] !== undefined).map((n) => [n, item[n] as AttributeValue]));
+  }
+
+  /** Current images of the targets (undefined where absent), in BatchGetItem calls of up to 100 keys. */
+  private async images(targets: Target[]): Promise<(Image | undefined)[]> {
+    const found = new Map<string, Image>();
+    for (let i = 0; i < targets.length; i += 100) {
+      const slice = targets.slice(i, i + 100);
+      let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {};
+      for (const { table, key } of slice) {
+        const entry = (request[table] ??= { Keys: [], ConsistentRead: true });
+        if (!entry.Keys.some((k) => keyName(table, k) === keyName(table, key))) entry.Keys.push(key);
+      }
+      while (Object.keys(request).length) {
+        const result = await this.client.send(new BatchGetItemCommand({ RequestItems: request }));
+        for (const [table, items] of Object.entries(result.Responses ?? {})) {
+          const names = this.keySchemas.get(table) ?? (await this.keyOf(table, {}), this.keySchemas.get(table) ?? []);
+          for (const item of items) found.set(keyName(table, Object.fromEntries(names.map((n) => [n, item[n] as AttributeValue]))), item);
+        }
+        request = (result.UnprocessedKeys ?? {}) as typeof request;
+      }
+    }
+    return targets.map(({ table, key }) => found.get(keyName(table, key)));
+  }
+
+  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const upstream = request(
+        { host: this.targetUrl.hostname, port: this.targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: this.targetUrl.host } },
+        async (response) => {
+          try {
+            const headers = Object.fromEntries(
+              Object.entries(response.headers).filter((entry): entry is [string, string | string[]] => entry[1] !== undefined),
+            );
+            resolve({ status: response.statusCode ?? 500, headers, body: await readAll(response) });
+          } catch (error) {
+            reject(error);
+          }
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+  }
+}
