@@ -46,7 +46,10 @@ export class LocalEventSourceMapping {
     return this;
   }
 
-  async stop(): Promise<void> {
+  /** Stops after handling what is already in the stream (for at most `drainMs`): a clean stop loses nothing. */
+  async stop(drainMs = 10_000): Promise<void> {
+    const deadline = Date.now() + drainMs;
+    while (!this.caughtUp && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     this.stopped = true;
     await this.running;
   }
