@@ -1,0 +1,71 @@
+/**
+ * The event-driven cleanup: the cleanup function on the table's stream, with the mapping settings of
+ * shared/cleanup/event-source.ts (the local runtime applies the very same), and an encrypted,
+ * SSL-only SQS queue as the on-failure destination for records that still fail after the retries.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
+import { AppFunction } from './app-function.ts';
+
+export interface CleanupProps {
+  table: Table;
+  environment: Record<string, string>;
+  logRetention: RetentionDays;
+}
+
+export class Cleanup extends Construct {
+  readonly function: AppFunction;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: CleanupProps) {
+    super(scope, id);
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter (on-failure) destination of the cleanup; its messages are read by an operator, never redriven automatically.',
+    });
+
+    this.function = new AppFunction(this, 'Cleanup', {
+      entry: CLEANUP_FUNCTION.entry,
+      description: 'Removes what belonged to a deleted management app (stream consumer)',
+      // Fans out to thousands of deletes: more memory buys CPU and network for BatchWriteItem.
+      memorySize: 1024,
+      // A large collection may take minutes; a timeout only means a retry that resumes (idempotent).
+      timeout: Duration.minutes(5),
+      environment: props.environment,
+      logRetention: props.logRetention,
+      table: props.table,
+      tableActions: ['dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+    });
+
+    const settings = CLEANUP_EVENT_SOURCE;
+    this.function.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition[settings.startingPosition],
+        batchSize: settings.batchSize,
+        maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
+        retryAttempts: settings.retryAttempts,
+        bisectBatchOnError: settings.bisectBatchOnError,
+        reportBatchItemFailures: settings.reportBatchItemFailures,
+        maxRecordAge: Duration.seconds(settings.maxRecordAgeSeconds),
+        filters: settings.filterPatterns.map((pattern) => FilterCriteria.filter(pattern as never)),
+        onFailure: new SqsDlq(this.deadLetterQueue),
+      }),
+    );
+    Validations.of(this.function.fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Only dynamodb:ListStreams, which the event source mapping needs and which IAM cannot scope to a resource; reading the stream itself is granted on this table\'s stream ARN only.',
+    });
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The whole service, as a list of decisions: the table, one function per route with exactly the table
+ * actions it uses, the HTTP API from the route table, the stream cleanup, the alarms, the outputs.
+ * Environment-agnostic: no lookups, so `cdk synth` needs no account.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { ROUTES, type RouteName } from '../shared/routes.ts';
+import type { DeploymentConfig } from './config.ts';
+import { Alarms } from './constructs/alarms.ts';
+import { AppFunction, type DynamoAction } from './constructs/app-function.ts';
+import { Cleanup } from './constructs/cleanup.ts';
+import { DataTable } from './constructs/data-table.ts';
+import { ManagementHttpApi } from './constructs/http-api.ts';
+
+/** Exactly what each function's code calls (shared/db/app-repository.ts); no Scan anywhere. */
+export const TABLE_ACCESS: Record<RouteName, DynamoAction[]> = {
+  // claims, client record, role sync, app insert, idempotency records, and reads of claim owners
+  createApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  listApps: ['dynamodb:Query'],
+  // read-modify-write of the app, claims, role re-sync
+  updateApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  // conditional delete of the app and release of its claims
+  deleteApp: ['dynamodb:DeleteItem'],
+};
+
+const ROUTE_DESCRIPTIONS: Record<RouteName, string> = {
+  createApp: 'POST /v1/management/applications',
+  listApps: 'GET /v1/management/applications',
+  updateApp: 'PUT /v1/management/applications/{app_id}',
+  deleteApp: 'DELETE /v1/management/applications/{app_id}',
+};
+
+export interface ManagementAppsStackProps extends StackProps {
+  config: DeploymentConfig;
+}
+
+export class ManagementAppsStack extends Stack {
+  constructor(scope: Construct, id: string, props: ManagementAppsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const { table } = new DataTable(this, 'Data', { retainData: config.retainData });
+
+    const environment = {
+      JWT_ISSUER: config.jwtIssuers.join(','),
+      JWT_AUDIENCE: config.jwtAudience,
+      ...(config.jwksUri ? { JWT_JWKS_URI: config.jwksUri } : {}),
+    };
+    const functions = {} as Record<RouteName, IFunction>;
+    for (const route of ROUTES) {
+      functions[route.name] = new AppFunction(this, route.name, {
+        entry: route.entry,
+        description: ROUTE_DESCRIPTIONS[route.name],
+        // 512 MB on arm64: enough CPU that JWT verification and JSON stay sub-millisecond; cold
+        // starts shrink with memory too. The client's timeouts (1 s connect, 3 s request, 3 tries)
+        // fit in 10 s, well below API Gateway's 30 s.
+        memorySize: 512,
+        timeout: Duration.seconds(10),
+        environment,
+        logRetention: config.logRetentionDays,
+        reservedConcurrency: config.reservedConcurrency,
+        table,
+        tableActions: TABLE_ACCESS[route.name],
+      }).fn;
+    }
+
+    const http = new ManagementHttpApi(this, 'Http', {
+      functions,
+      throttling: config.throttling,
+      corsOrigins: config.corsOrigins,
+      logRetention: config.logRetentionDays,
+    });
+    const cleanup = new Cleanup(this, 'Cleanup', { table, environment: {}, logRetention: config.logRetentionDays });
+    new Alarms(this, 'Alarms', {
+      api: http.api,
+      functions,
+      cleanup: cleanup.function.fn,
+      deadLetterQueue: cleanup.deadLetterQueue,
+      alarmEmail: config.alarmEmail,
+    });
+
+    // Stack-wide acknowledgements, each with its reason (cdk-nag AwsSolutions).
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS-managed basic execution policy only lets a function write its own CloudWatch logs.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is pinned on purpose: it is the runtime the code and its dependencies are tested for; moving to 24 is a deliberate upgrade.',
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the Management Apps API' });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: cleanup.deadLetterQueue.queueUrl });
+  }
+}
