@@ -1,0 +1,219 @@
+/** Every decision of the CDK stack, pinned by an assertion on the synthesized template. */
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { TABLE_ACCESS } from '../../infra/stack.ts';
+import { CLEANUP_EVENT_SOURCE, CLEANUP_FILTER_PATTERNS } from '../../shared/cleanup/event-source.ts';
+import { ROUTES } from '../../shared/routes.ts';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { functionIdOf, synth, synthWithoutTemplate } from './fixtures.ts';
+
+const { template, app } = synth();
+const CLEANUP_DESCRIPTION = 'Removes what belonged to a deleted management app (stream consumer)';
+const describeRoute = (route: (typeof ROUTES)[number]) => `${route.method} ${route.path}`;
+
+function policyActionsOf(t: Template, functionId: string): string[] {
+  const fn = t.findResources('AWS::Lambda::Function')[functionId];
+  const roleId = fn?.Properties.Role['Fn::GetAtt'][0];
+  const policies = Object.values(t.findResources('AWS::IAM::Policy')).filter((p) =>
+    p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleId),
+  );
+  return policies.flatMap((p) => p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+}
+
+describe('HTTP API', () => {
+  it('has exactly the routes of the route table', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey).sort();
+    expect(routes).toEqual(ROUTES.map(describeRoute).sort());
+  });
+
+  it('sends each route to its own function, with no API Gateway authorizer', () => {
+    for (const route of ROUTES) {
+      const fnId = functionIdOf(template, describeRoute(route));
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        PayloadFormatVersion: '2.0',
+      });
+    }
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    for (const route of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+      expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+    }
+  });
+
+  it('throttles the stage and writes JSON access logs to a retained log group', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+    });
+    const format = JSON.parse(Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties.AccessLogSettings.Format);
+    expect(format).toMatchObject({ status: '$context.status', routeKey: '$context.routeKey' });
+  });
+
+  it('takes throttling and CORS from context; no CORS by default', () => {
+    expect(Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties.CorsConfiguration).toBeUndefined();
+    const custom = synth({ throttleRate: 5, throttleBurst: 10, corsOrigins: 'https://admin.example.com' }).template;
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://admin.example.com'] } });
+  });
+});
+
+describe('functions', () => {
+  const all = [...ROUTES.map(describeRoute), CLEANUP_DESCRIPTION];
+
+  it.each(all)('%s: Node.js 22 on arm64, ESM handler, explicit log group with retention', (description) => {
+    const id = functionIdOf(template, description);
+    const fn = template.findResources('AWS::Lambda::Function')[id]!;
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+    const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
+    expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('API functions: 512 MB, 10 s (below API Gateway\'s 30 s), config from context in the environment', () => {
+    for (const route of ROUTES) {
+      const fn = template.findResources('AWS::Lambda::Function')[functionIdOf(template, describeRoute(route))]!;
+      expect(fn.Properties.MemorySize).toBe(512);
+      expect(fn.Properties.Timeout).toBe(10);
+      expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
+      expect(fn.Properties.Environment.Variables).toEqual({
+        TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
+        JWT_ISSUER: 'https://auth.example.com',
+        JWT_AUDIENCE: 'userid-api',
+        POWERTOOLS_SERVICE_NAME: 'management-apps',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    }
+  });
+
+  it('passes issuers, audience, JWKS URL and reserved concurrency from context', () => {
+    const t = synth({ jwtIssuer: 'https://a.example.com,https://b.example.com', jwtAudience: 'aud', jwksUri: 'https://a.example.com/keys', reservedConcurrency: 7 }).template;
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'GET /v1/management/applications',
+      ReservedConcurrentExecutions: 7,
+      Environment: { Variables: Match.objectLike({ JWT_ISSUER: 'https://a.example.com,https://b.example.com', JWT_AUDIENCE: 'aud', JWT_JWKS_URI: 'https://a.example.com/keys' }) },
+    });
+  });
+
+  it('refuses bad configuration at synth', () => {
+    expect(() => synth({ jwtIssuer: 'http://insecure.example.com' })).toThrow(/jwtIssuer must be an https URL/);
+    expect(() => synth({ jwtIssuer: '' })).toThrow(/jwtIssuer is required/);
+    expect(() => synth({ logRetentionDays: 31 })).toThrow(/logRetentionDays/);
+    expect(() => synth({ throttleRate: -1 })).toThrow(/throttleRate/);
+  });
+});
+
+describe('least privilege', () => {
+  it.each(ROUTES.map((route) => [route.name, route] as const))('%s gets exactly its table actions, on the table only', (name, route) => {
+    const id = functionIdOf(template, describeRoute(route));
+    expect(policyActionsOf(template, id).sort()).toEqual([...TABLE_ACCESS[name]].sort());
+  });
+
+  it('the cleanup gets its table actions, the stream read and the dead-letter send', () => {
+    expect(policyActionsOf(template, functionIdOf(template, CLEANUP_DESCRIPTION)).sort()).toEqual([
+      'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeStream', 'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator', 'dynamodb:ListStreams', 'dynamodb:Query',
+      'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+    ]);
+  });
+
+  it('no wildcard action, no Scan, and table actions only on the table ARN', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions = [statement.Action].flat() as string[];
+        for (const action of actions) {
+          expect(action).not.toContain('*');
+          expect(action).not.toBe('dynamodb:Scan');
+        }
+        if (actions.some((a) => ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'].includes(a))) {
+          expect(statement.Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] }]);
+        }
+      }
+    }
+  });
+});
+
+describe('table', () => {
+  it('PK/SK, on demand, PITR, stream with old images, TTL, AWS-owned encryption, no GSI', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      DeletionProtectionEnabled: true,
+      GlobalSecondaryIndexes: Match.absent(),
+      SSESpecification: { SSEEnabled: false }, // the AWS-owned key
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('is deletable only when retainData=false', () => {
+    const t = synth({ retainData: false }).template;
+    t.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtectionEnabled: false }) });
+  });
+});
+
+describe('cleanup event source mapping', () => {
+  it('is built from the shared definition', () => {
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping).toHaveLength(1);
+    const props = mapping[0]!.Properties;
+    expect(props).toMatchObject({
+      FunctionName: { Ref: functionIdOf(template, CLEANUP_DESCRIPTION) },
+      EventSourceArn: { 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: CLEANUP_EVENT_SOURCE.batchSize,
+      MaximumBatchingWindowInSeconds: CLEANUP_EVENT_SOURCE.maxBatchingWindowSeconds,
+      MaximumRetryAttempts: CLEANUP_EVENT_SOURCE.retryAttempts,
+      MaximumRecordAgeInSeconds: CLEANUP_EVENT_SOURCE.maxRecordAgeSeconds,
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/^CleanupDeadLetterQueue/), 'Arn'] } } },
+    });
+    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual(CLEANUP_FILTER_PATTERNS);
+  });
+
+  it('dead-letters to an encrypted, SSL-only queue', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+  const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
+
+  it('on API 5xx rate, Lambda errors and throttles, dead letters and stream iterator age', () => {
+    const rate = alarms.find((a) => a.Properties.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('errors / requests')));
+    expect(rate?.Properties.Metrics.map((m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['5xx', 'Count']);
+    expect(byMetric('Errors')).toHaveLength(5);
+    expect(byMetric('Throttles')).toHaveLength(5);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')[0]?.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(byMetric('IteratorAge')[0]?.Properties).toMatchObject({ Threshold: 300_000, Namespace: 'AWS/Lambda' });
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('e-mails the alarm topic only when alarmEmail is set', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    synth({ alarmEmail: 'ops@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+  });
+});
+
+describe('outputs and nag', () => {
+  it('outputs the API URL, the table name and the DLQ URL', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'DeadLetterQueueUrl', 'TableName']);
+  });
+
+  it('synthesizes with cdk-nag AwsSolutions and no unacknowledged finding', () => {
+    expect(() => app.synth({ force: true })).not.toThrow();
+  });
+
+  it('fails synth on an unacknowledged finding (the checks really run)', () => {
+    const { app: probe, stack } = synthWithoutTemplate();
+    new Queue(stack, 'UnencryptedProbe');
+    expect(() => probe.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+});
