@@ -3,46 +3,28 @@
  * Node process, as Lambda would. Catches ESM/CommonJS and bundling mistakes that type checks cannot.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../infra/app.ts';
-import cdkJson from '../../cdk.json' with { type: 'json' };
+import { BUNDLE_ENV, synthBundles } from '../fixtures/bundles.ts';
 
-/** A bundle larger than this is a regression worth a look (about 440 KB each today). */
+/** A bundle larger than this is a regression worth a look (about 450 KB each today). */
 const BUNDLE_BUDGET_BYTES = 1_000_000;
 
-interface FunctionResource {
-  Type: string;
-  Properties: { Description: string };
-  Metadata?: Record<string, string>;
-}
-
 /** Description → bundled index.mjs. */
-const bundles: Record<string, string> = {};
+let bundles: Record<string, string> = {};
 
 function loadInFreshNode(bundle: string, env: Record<string, string>) {
   const probe = `const m = await import(${JSON.stringify(bundle)}); if (typeof m.handler !== 'function') process.exit(3); console.log('loaded');`;
   return promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe], {
     cwd: tmpdir(), // far from node_modules: the bundle must carry everything it imports
-    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+    env: { PATH: process.env.PATH ?? '', ...env },
   });
 }
 
 beforeAll(() => {
-  const outdir = mkdtempSync(join(tmpdir(), 'cdk-bundle-'));
-  const { app, stack } = buildApp(new App({ outdir, context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } }));
-  app.synth();
-  const template = JSON.parse(readFileSync(join(outdir, `${stack.stackName}.template.json`), 'utf8'));
-  for (const resource of Object.values(template.Resources as Record<string, FunctionResource>)) {
-    const assetPath = resource.Metadata?.['aws:asset:path'];
-    if (resource.Type !== 'AWS::Lambda::Function' || !assetPath) continue;
-    expect(readdirSync(join(outdir, assetPath))).toEqual(['index.mjs']);
-    bundles[resource.Properties.Description] = join(outdir, assetPath, 'index.mjs');
-  }
+  bundles = synthBundles();
 }, 120_000);
 
 describe('bundled handlers', () => {
@@ -50,7 +32,7 @@ describe('bundled handlers', () => {
     expect(Object.keys(bundles)).toHaveLength(5);
     const sizes: Record<string, { bytes: number }> = {};
     for (const [description, bundle] of Object.entries(bundles)) {
-      const { stdout } = await loadInFreshNode(bundle, { TABLE_NAME: 't', JWT_ISSUER: 'https://auth.example.com', JWT_AUDIENCE: 'userid-api' });
+      const { stdout } = await loadInFreshNode(bundle, BUNDLE_ENV);
       expect(stdout.trim(), description).toBe('loaded');
       sizes[description] = { bytes: statSync(bundle).size };
     }
@@ -61,6 +43,7 @@ describe('bundled handlers', () => {
   it('fail fast at start-up when a variable is missing', async () => {
     const list = bundles['GET /v1/management/applications'];
     expect(list).toBeDefined();
-    await expect(loadInFreshNode(list!, { JWT_ISSUER: 'https://auth.example.com' })).rejects.toThrow(/Missing required environment variable TABLE_NAME/);
+    const { TABLE_NAME: _, ...withoutTable } = BUNDLE_ENV;
+    await expect(loadInFreshNode(list!, withoutTable)).rejects.toThrow(/Missing required environment variable TABLE_NAME/);
   });
 });
