@@ -16,8 +16,9 @@ import { ManagementHttpApi } from './constructs/http-api.ts';
 
 /** Exactly what each function's code calls (shared/db/app-repository.ts); no Scan anywhere. */
 export const TABLE_ACCESS: Record<RouteName, DynamoAction[]> = {
-  // claims, client record, role sync, app insert, idempotency records, and reads of claim owners
-  createApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  // claims (put, read the holder and its app, release), the new collection (batch), the app item,
+  // idempotency records; no Query: a new app's collection is written, never read
+  createApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
   listApps: ['dynamodb:Query'],
   // read-modify-write of the app, claims, role re-sync
   updateApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],

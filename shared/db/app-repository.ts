@@ -249,18 +249,27 @@ export class AppRepository {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash) }));
   }
 
-  /** The client record: the only place the secret's hash is stored. */
-  async putClientRecord(tenantId: string, appId: string, clientId: string, secretHash: string, now: Date): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: {
-          ...keys.client(tenantId, appId, clientId), entity: 'Client',
-          tenant_id: tenantId, app_id: appId, client_id: clientId, client_secret_hash: secretHash,
-          created_at: now.toISOString(),
-        },
-      }),
-    );
+  /**
+   * A new app's collection in one BatchWriteItem per 25 items: the client record (the only place the
+   * secret's hash is stored) and one role assignment per role id. Puts only, so a retried create
+   * rewrites the same items.
+   */
+  async writeNewAppCollection(app: AppRecord, secretHash: string, roleIds: readonly string[], now: Date): Promise<void> {
+    const client = {
+      ...keys.client(app.tenant_id, app.app_id, app.client_id), entity: 'Client',
+      tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, client_secret_hash: secretHash,
+      created_at: now.toISOString(),
+    };
+    const roles = roleIds.map((roleId) => this.roleAssignment(app, roleId, now));
+    await batchWrite(this.db, this.table, [client, ...roles].map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  private roleAssignment(app: AppRecord, roleId: string, now: Date) {
+    return {
+      ...keys.role(app.tenant_id, app.app_id, roleId), entity: 'RoleAssignment',
+      tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, role_id: roleId,
+      source: 'first_client', assigned_at: now.toISOString(),
+    };
   }
 
   /**
@@ -272,13 +281,7 @@ export class AppRepository {
     const ours = new Set(existing.filter((item) => item.source === 'first_client').map((item) => String(item.role_id)));
     const wanted = new Set(roleIds);
     const puts = [...wanted].filter((roleId) => !ours.has(roleId)).map((roleId) => ({
-      PutRequest: {
-        Item: {
-          ...keys.role(app.tenant_id, app.app_id, roleId), entity: 'RoleAssignment',
-          tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, role_id: roleId,
-          source: 'first_client', assigned_at: now.toISOString(),
-        },
-      },
+      PutRequest: { Item: this.roleAssignment(app, roleId, now) },
     }));
     const deletes = [...ours].filter((roleId) => !wanted.has(roleId)).map((roleId) => ({
       DeleteRequest: { Key: keys.role(app.tenant_id, app.app_id, roleId) },

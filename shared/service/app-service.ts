@@ -100,8 +100,7 @@ export class AppService {
     const owner = { tenantId: app.tenant_id, appId: app.app_id, appVersion: app.version };
     const claimed = await this.claimAll(claimedValues(app), owner, now);
     try {
-      await this.repo.putClientRecord(app.tenant_id, app.app_id, app.client_id, hashSecret(plan.clientSecret), now);
-      await this.repo.syncFirstClientRoles(app, roleIdsOf(app.first_client), now);
+      await this.repo.writeNewAppCollection(app, hashSecret(plan.clientSecret), roleIdsOf(app.first_client), now);
       if (await this.repo.insertApp(app)) return { app, clientSecret: plan.clientSecret };
       // The id exists: an idempotent retry of a create that crashed after its commit point.
       const existing = await this.repo.getApp(app.tenant_id, app.app_id);
