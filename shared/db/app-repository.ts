@@ -40,6 +40,17 @@ export const CLAIM_GRACE_MS = 120_000;
 const isConditionFailure = (error: unknown) =>
   error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
+/** Runs a conditional write: true when it was applied, false when its condition did not hold. */
+async function applied(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
 const ITEM_ONLY_FIELDS = ['PK', 'SK', 'entity'] as const;
 
 function toApp(item: Record<string, unknown>): AppRecord {
@@ -84,37 +95,29 @@ export class AppRepository {
 
   /** Writes a new app. False if the id exists: only a retried idempotent create reuses an id. */
   async insertApp(app: AppRecord): Promise<boolean> {
-    try {
-      await this.db.send(
+    return applied(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Replaces the app if it is still at `expectedVersion`. False when another write got there first. */
   async replaceApp(app: AppRecord, expectedVersion: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return applied(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Deletes the app and returns what it was, or undefined when there was none. */
@@ -145,38 +148,32 @@ export class AppRepository {
       ...key, entity: 'Claim', kind, value,
       tenant_id: owner.tenantId, app_id: owner.appId, app_version: owner.appVersion, claimed_at: now.toISOString(),
     };
-    try {
-      await this.db.send(
+    const claimed = await applied(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
           ConditionExpression: 'attribute_not_exists(PK) OR (tenant_id = :tenant AND app_id = :app)',
           ExpressionAttributeValues: { ':tenant': owner.tenantId, ':app': owner.appId },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
+    if (claimed) return true;
     const { Item: held } = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
     // Released in between: try again, a bounded number of times.
     if (!held) return attempt < 3 && this.claim(kind, value, owner, now, attempt + 1);
     if (await this.claimIsLive(kind, value, held, now)) return false;
-    try {
-      // Take over only the exact claim judged stale; if it moved meanwhile, its new holder keeps it.
-      await this.db.send(
+    // Take over only the exact claim judged stale; if it moved meanwhile, its new holder keeps it.
+    return applied(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: item,
           ConditionExpression: 'tenant_id = :tenant AND app_id = :app AND claimed_at = :at',
           ExpressionAttributeValues: { ':tenant': held.tenant_id, ':app': held.app_id, ':at': held.claimed_at },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   private async claimIsLive(kind: ClaimKind, value: string, held: Record<string, unknown>, now: Date): Promise<boolean> {
@@ -193,8 +190,9 @@ export class AppRepository {
    */
   async releaseClaim(kind: ClaimKind, value: string, owner: Omit<ClaimOwner, 'appVersion'>, upToVersion?: number): Promise<void> {
     const versionCheck = upToVersion === undefined ? '' : ' AND app_version <= :version';
-    try {
-      await this.db.send(
+    // A failed condition means the claim is not ours (any more): nothing to release.
+    await applied(
+      this.db.send(
         new DeleteCommand({
           TableName: this.table,
           Key: keys.claim(kind, value),
@@ -204,10 +202,8 @@ export class AppRepository {
             ...(upToVersion === undefined ? {} : { ':version': upToVersion }),
           },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error; // not ours (any more): nothing to release
-    }
+      ),
+    );
   }
 
   /**
@@ -217,8 +213,8 @@ export class AppRepository {
   async putIdempotencyRecord(
     tenantId: string, keyHash: string, record: IdempotencyRecord, replacing?: IdempotencyRecord,
   ): Promise<boolean> {
-    try {
-      await this.db.send(
+    return applied(
+      this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...record, ...keys.idempotency(tenantId, keyHash), entity: 'Idempotency' },
@@ -230,12 +226,8 @@ export class AppRepository {
               }
             : { ConditionExpression: 'attribute_not_exists(PK)' }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async getIdempotencyRecord(tenantId: string, keyHash: string): Promise<IdempotencyRecord | undefined> {

@@ -5,29 +5,16 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { testDb } from '../fixtures/db.ts';
+import { collectionSize as countCollection, testDb } from '../fixtures/db.ts';
 import { adminToken, runtime } from '../fixtures/tokens.ts';
 
 const { doc, tableName } = testDb();
 
-async function collectionSize(tenantId: string, appId: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new QueryCommand({
-      TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId) },
-      Select: 'COUNT', ExclusiveStartKey: start,
-    }));
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
+const collectionSize = (tenantId: string, appId: string) => countCollection(doc, tableName, tenantId, appId);
 
 /** Polls until the collection is empty; the bound is generous, the assertion is emptiness, not speed. */
 async function becomesEmpty(tenantId: string, appId: string, timeoutMs = 240_000): Promise<number> {

@@ -51,6 +51,15 @@ describe('HTTP API', () => {
     expect(format).toMatchObject({ status: '$context.status', routeKey: '$context.routeKey' });
   });
 
+  it('gives every log group (5 functions, the access logs) the configured retention', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(6);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+    for (const group of Object.values(synth({ logRetentionDays: 90 }).template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.RetentionInDays).toBe(90);
+    }
+  });
+
   it('takes throttling and CORS from context; no CORS by default', () => {
     expect(Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties.CorsConfiguration).toBeUndefined();
     const custom = synth({ throttleRate: 5, throttleBurst: 10, corsOrigins: 'https://admin.example.com' }).template;

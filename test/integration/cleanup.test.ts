@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { keys } from '../../shared/db/keys.ts';
 import { CreateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
+import { collectionSize as countCollection } from '../fixtures/db.ts';
 import { streamHarness } from '../fixtures/stream.ts';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 
@@ -71,19 +72,7 @@ afterAll(async () => {
 const input = (body: Record<string, unknown>) => v.parse(CreateAppBody, { app_name: 'app', ...body });
 const client = (role_ids: string[]) => ({ first_client: { name: 'c', redirect_uris: [], role_ids } });
 
-async function collectionSize(tenantId: string, appId: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await harness.doc.send(new QueryCommand({
-      TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId) },
-      Select: 'COUNT', ExclusiveStartKey: start,
-    }));
-    count += page.Count ?? 0;
-    start = page.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
+const collectionSize = (tenantId: string, appId: string) => countCollection(harness.doc, TABLE, tenantId, appId);
 
 /** Polls until the mapping has handled every record so far; asserts nothing about speed. */
 async function settled(timeoutMs = 60_000): Promise<void> {
