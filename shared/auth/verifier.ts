@@ -12,6 +12,8 @@ import type { JwtConfig } from '../config.ts';
 /** Clock skew tolerated on `exp`, `nbf` and `iat` (contract: at most 60 s). */
 export const CLOCK_SKEW_SECONDS = 30;
 
+export const MAX_TENANT_ID_LENGTH = 256;
+
 export interface TokenVerifier {
   verify(token: string): Promise<JwtPayload>;
 }
@@ -22,6 +24,8 @@ function assertContractClaims({ payload }: { payload: JwtPayload }): void {
     throw new Error('Token issued in the future');
   }
   if (typeof payload.tid !== 'string' || payload.tid.length === 0) throw new Error('Token has no tid');
+  // The tenant id goes into every key (DynamoDB keys are at most 2 KB): an absurd one is not a tenant.
+  if (payload.tid.length > MAX_TENANT_ID_LENGTH) throw new Error('Token tid is too long');
 }
 
 /**

@@ -23,6 +23,8 @@ const invalidTokens: [string, () => string][] = [
   ['wrong aud', () => token({ role: 'Admin', aud: 'another-api' })],
   ['without tid', () => withoutClaim('tid')],
   ['empty tid', () => token({ role: 'Admin', tid: '' })],
+  ['absurdly long tid', () => token({ role: 'Admin', tid: 't'.repeat(257) })],
+  ['tid that is not a string', () => token({ role: 'Admin', tid: 42 })],
   ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims({ role: 'Admin' }))}.`],
   [
     'HS256 signed with the public key',
