@@ -9,8 +9,8 @@
  *           → re-sync role assignments.
  *   delete: conditional delete of the app → release its claims.
  * A claim whose owner never came to name it is taken over once older than CLAIM_GRACE_MS; items in a
- * collection whose app was never written are unreachable (the app id is random) and removed by the
- * collection cleanup.
+ * collection whose app was never written are unreachable (the app id is random, no App names it) and
+ * harmless; an idempotent retry completes them.
  */
 import {
   Conflict, HttpError, IdempotencyInProgress, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
