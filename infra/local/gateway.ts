@@ -59,7 +59,9 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
-function toEvent(req: IncomingMessage, url: URL, bound: BoundRoute, values: string[], body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage, url: URL, bound: BoundRoute, values: string[], body: Buffer, requestId: string,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -67,7 +69,6 @@ function toEvent(req: IncomingMessage, url: URL, bound: BoundRoute, values: stri
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
   const now = new Date();
-  const requestId = randomUUID();
   const key = routeKey(bound.route);
   return {
     version: '2.0',
@@ -121,6 +122,9 @@ export function createGateway(routes: { route: Route; handler: LambdaHandler }[]
   const take = tokenBucket(throttling);
 
   return createServer(async (req, res) => {
+    // Like API Gateway, every response carries its request id, including the gateway's own answers.
+    const requestId = randomUUID();
+    res.setHeader('apigw-requestid', requestId);
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       let match: { bound: BoundRoute; values: string[] } | undefined;
@@ -132,8 +136,8 @@ export function createGateway(routes: { route: Route; handler: LambdaHandler }[]
       if (!match) return send(res, 404, '{"message":"Not Found"}');
       if (!take()) return send(res, 429, '{"message":"Too Many Requests"}');
       if (body === 'too-large') return send(res, 413, '{"message":"Request Entity Too Large"}');
-      const event = toEvent(req, url, match.bound, match.values, body);
-      const result = await match.bound.handler(event, lambdaContext(match.bound.route.name, event.requestContext.requestId, LAMBDA_TIMEOUT_MS));
+      const event = toEvent(req, url, match.bound, match.values, body, requestId);
+      const result = await match.bound.handler(event, lambdaContext(match.bound.route.name, requestId, LAMBDA_TIMEOUT_MS));
       if (typeof result === 'string') return send(res, 200, result);
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
       res.writeHead(result.statusCode ?? 200, headers);

@@ -50,6 +50,7 @@ describe('local gateway', () => {
     expect(event?.headers['content-type']).toBe('application/json');
     expect(event?.headers['x-custom']).toBe('v');
     expect(event?.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('apigw-requestid')).toBe(event?.requestContext.requestId);
   });
 
   it('404 {"message":"Not Found"} for an unknown path or method', async () => {
@@ -57,6 +58,7 @@ describe('local gateway', () => {
       const res = await fetch(`${gw.url}${path}`, { method });
       expect(res.status, `${method} ${path}`).toBe(404);
       expect(await res.json()).toEqual({ message: 'Not Found' });
+      expect(res.headers.get('apigw-requestid')).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
 
