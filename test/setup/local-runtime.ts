@@ -90,7 +90,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    await exited;
+    const code = await exited;
     rmSync(dataDir, { recursive: true, force: true });
+    if (code !== 0) throw new Error(`the local runtime exited ${code} on SIGTERM`);
   };
 }
