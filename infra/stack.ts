@@ -3,7 +3,7 @@
  * actions it uses, the HTTP API from the route table, the stream cleanup, the alarms, the outputs.
  * Environment-agnostic: no lookups, so `cdk synth` needs no account.
  */
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ROUTES, type RouteName } from '../shared/routes.ts';
@@ -13,6 +13,9 @@ import { AppFunction, type DynamoAction } from './constructs/app-function.ts';
 import { Cleanup } from './constructs/cleanup.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { ManagementHttpApi } from './constructs/http-api.ts';
+
+/** The issuer in cdk.json: fine for `cdk synth`, useless in a deployment. */
+export const PLACEHOLDER_ISSUER = 'https://auth.example.com';
 
 /** Exactly what each function's code calls (shared/db/app-repository.ts); no Scan anywhere. */
 export const TABLE_ACCESS: Record<RouteName, DynamoAction[]> = {
@@ -41,6 +44,12 @@ export class ManagementAppsStack extends Stack {
   constructor(scope: Construct, id: string, props: ManagementAppsStackProps) {
     super(scope, id, props);
     const { config } = props;
+    if (config.jwtIssuers.includes(PLACEHOLDER_ISSUER)) {
+      Annotations.of(this).addWarningV2(
+        'management-apps:placeholder-issuer',
+        `jwtIssuer is the placeholder ${PLACEHOLDER_ISSUER}: no real token will be accepted. Deploy with -c jwtIssuer=<your issuer>.`,
+      );
+    }
     const { table } = new DataTable(this, 'Data', { retainData: config.retainData });
 
     const environment = {

@@ -1,5 +1,5 @@
 /** Every decision of the CDK stack, pinned by an assertion on the synthesized template. */
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { TABLE_ACCESS } from '../../infra/stack.ts';
 import { CLEANUP_EVENT_SOURCE, CLEANUP_FILTER_PATTERNS } from '../../shared/cleanup/event-source.ts';
@@ -102,6 +102,13 @@ describe('functions', () => {
       ReservedConcurrentExecutions: 7,
       Environment: { Variables: Match.objectLike({ JWT_ISSUER: 'https://a.example.com,https://b.example.com', JWT_AUDIENCE: 'aud', JWT_JWKS_URI: 'https://a.example.com/keys' }) },
     });
+  });
+
+  it('warns at synth while the issuer is the placeholder of cdk.json', () => {
+    const warnings = (t: ReturnType<typeof synth>) =>
+      Annotations.fromStack(t.stack).findWarning('*', Match.stringLikeRegexp('placeholder'));
+    expect(warnings(synth())).toHaveLength(1);
+    expect(warnings(synth({ jwtIssuer: 'https://idp.example.org' }))).toHaveLength(0);
   });
 
   it('refuses bad configuration at synth', () => {

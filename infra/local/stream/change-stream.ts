@@ -59,11 +59,16 @@ export class ChangeStream {
   /** Resolves when a record is appended (or after `ms`). */
   waitForRecords(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.waiters.push(() => {
+      const wake = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      // On time-out the waiter leaves the list, so an idle reader does not pile them up.
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== wake);
+        resolve();
+      }, ms);
+      this.waiters.push(wake);
     });
   }
 
