@@ -25,10 +25,11 @@ const closeServer = (server: Server) => new Promise<void>((resolve) => {
   server.closeAllConnections();
 });
 
-export async function startLocalDynamo(options: { port: number; path?: string }): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: { port: number; path?: string; streamFolder?: string }): Promise<LocalDynamo> {
   const store = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const storePort = await listenOn(store, 0, 'the dynalite port');
-  const capture = new CaptureProxy(new URL(`http://127.0.0.1:${storePort}`), localDynamoClient(`http://127.0.0.1:${storePort}`));
+  const storeUrl = `http://127.0.0.1:${storePort}`;
+  const capture = new CaptureProxy(new URL(storeUrl), localDynamoClient(storeUrl), options.streamFolder);
   const proxy = capture.createServer();
   try {
     const port = await listenOn(proxy, options.port, 'DYNAMODB_PORT');

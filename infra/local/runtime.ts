@@ -83,7 +83,11 @@ export interface LocalRuntime {
 export async function startLocalRuntime(config: LocalConfig): Promise<LocalRuntime> {
   mkdirSync(config.dataDir, { recursive: true });
   const devIssuer = ensureDevIssuer(config.dataDir);
-  const dynamo = await startLocalDynamo({ port: config.dynamodbPort, path: join(config.dataDir, 'dynamodb') });
+  const dynamo = await startLocalDynamo({
+    port: config.dynamodbPort,
+    path: join(config.dataDir, 'dynamodb'),
+    streamFolder: join(config.dataDir, 'stream'),
+  });
   try {
     await ensureTable(dynamo.endpoint, config.tableName);
 

@@ -10,13 +10,24 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../../shared/auth/verifier.ts';
 import { DEV_ISSUER, devIssuerFiles } from '../../infra/local/dev-issuer.ts';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { localDynamoClient } from '../../infra/local/dynamodb.ts';
+import { collectionSize } from '../fixtures/db.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-newcomer-'));
-const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DYNAMODB_PORT: '0', JWT_ISSUER: '', JWT_JWKS_FILE: '' };
+// As a newcomer's shell has it: no test-only settings (the test workers silence their loggers).
+const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DYNAMODB_PORT: '0', JWT_ISSUER: '', JWT_JWKS_FILE: '', POWERTOOLS_LOG_LEVEL: 'INFO' };
 const children: ChildProcess[] = [];
 
-function start(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; baseUrl: string; output: () => string }> {
+interface Started {
+  child: ChildProcess;
+  baseUrl: string;
+  dynamoEndpoint: string;
+  output: () => string;
+}
+
+function start(extraEnv: Record<string, string> = {}): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { env: { ...env, ...extraEnv } });
   children.push(child);
   let output = '';
@@ -25,9 +36,10 @@ function start(extraEnv: Record<string, string> = {}): Promise<{ child: ChildPro
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      if (api?.[1]) {
+      const dynamo = /DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (api?.[1] && dynamo?.[1]) {
         clearInterval(timer);
-        resolve({ child, baseUrl: api[1], output: () => output });
+        resolve({ child, baseUrl: api[1], dynamoEndpoint: dynamo[1], output: () => output });
       } else if (child.exitCode !== null) {
         clearInterval(timer);
         reject(new Error(`exited ${child.exitCode}: ${output}`));
@@ -66,6 +78,36 @@ describe('the local runtime as a newcomer runs it', () => {
     const listed = await fetch(`${second.baseUrl}/v1/management/applications`, { headers: { authorization: `Bearer ${admin}` } });
     expect(((await listed.json()) as { result: { app_name: string }[] }).result.map((a) => a.app_name)).toEqual(['kept']);
     expect(await stop(second.child, 'SIGINT')).toBe(0);
+  });
+
+  it('a runtime killed before the cleanup ran delivers the REMOVE after its restart (durable stream)', { timeout: 60_000 }, async () => {
+    const first = await start();
+    const admin = await token('--tenant', 'durable', '--admin');
+    const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+    const created = await fetch(`${first.baseUrl}/v1/management/applications`, {
+      method: 'POST', headers, body: JSON.stringify({ app_name: 'd', first_client: { name: 'c', redirect_uris: [], role_ids: ['a', 'b'] } }),
+    });
+    const app = ((await created.json()) as { result: { app_id: string } }).result;
+    const deleted = await fetch(`${first.baseUrl}/v1/management/applications/${app.app_id}`, { method: 'DELETE', headers });
+    expect(deleted.status).toBe(204);
+    // Within the 1 s batching window the REMOVE is recorded but not yet handled: kill without warning.
+    expect(await stop(first.child, 'SIGKILL')).toBeNull();
+
+    const second = await start();
+    try {
+      const doc = DynamoDBDocumentClient.from(localDynamoClient(second.dynamoEndpoint));
+      const deadline = Date.now() + 30_000;
+      let size = await collectionSize(doc, 'management-apps', 'durable', app.app_id);
+      expect(size).toBeGreaterThan(0); // the kill really came before the cleanup
+      while ((size > 0 || !second.output().includes('removed app collection')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        size = await collectionSize(doc, 'management-apps', 'durable', app.app_id);
+      }
+      expect(size).toBe(0);
+      expect(second.output()).toContain('removed app collection');
+    } finally {
+      expect(await stop(second.child, 'SIGTERM')).toBe(0);
+    }
   });
 
   it('npm run token signs with the dev key in DATA_DIR, with the claims asked for', async () => {

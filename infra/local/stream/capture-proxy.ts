@@ -65,12 +65,14 @@ export class CaptureProxy {
     private readonly targetUrl: URL,
     /** Reads images straight from dynalite, not through this proxy. */
     private readonly client: DynamoDBClient,
+    /** Where the streams are kept (durable); in memory without one. */
+    private readonly streamFolder?: string,
   ) {}
 
   streamOf(table: string): ChangeStream {
     let stream = this.streams.get(table);
     if (!stream) {
-      stream = new ChangeStream(table);
+      stream = new ChangeStream(table, this.streamFolder);
       this.streams.set(table, stream);
     }
     return stream;

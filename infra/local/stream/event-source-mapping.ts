@@ -70,6 +70,7 @@ export class LocalEventSourceMapping {
       this.busy = true;
       try {
         await this.deliver(batch, settings.retryAttempts);
+        stream.trim(this.position); // commit: handled, retried or dead-lettered
       } finally {
         this.busy = false;
       }
@@ -85,8 +86,8 @@ export class LocalEventSourceMapping {
       const { records, next } = stream.read(this.position, settings.batchSize - batch.length);
       this.position = next;
       batch.push(...records.filter((record) => anyPatternMatches(settings.filterPatterns, record)));
-      stream.trim(this.position);
-      if (batch.length > 0) this.busy = true; // records taken but not yet handled
+      if (batch.length === 0) stream.trim(this.position); // only filtered-out records: nothing to handle
+      else this.busy = true; // records taken but not yet handled
       if (batch.length >= settings.batchSize || this.stopped) return batch;
       if (batch.length === 0 && this.position >= stream.end) return batch;
       const left = deadline - Date.now();
