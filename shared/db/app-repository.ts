@@ -8,20 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AppRecord } from '../model.ts';
 import { batchWrite } from './batch-write.ts';
+import { applied, isConditionFailure } from './conditional.ts';
+import { IdempotencyRecords } from './idempotency-records.ts';
 import { keys, type ClaimKind } from './keys.ts';
-
-export interface IdempotencyRecord {
-  state: 'pending' | 'done';
-  request_hash: string;
-  app_id: string;
-  client_id: string;
-  secret_sealed: string;
-  result_sealed?: string;
-  /** Epoch ms until which a pending request owns the key. */
-  lease_until: number;
-  /** Epoch seconds: the table's TTL attribute. */
-  expires_at: number;
-}
 
 export interface ClaimOwner {
   tenantId: string;
@@ -37,20 +26,6 @@ export interface ClaimOwner {
  */
 export const CLAIM_GRACE_MS = 120_000;
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
-
-/** Runs a conditional write: true when it was applied, false when its condition did not hold. */
-async function applied(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-}
-
 const ITEM_ONLY_FIELDS = ['PK', 'SK', 'entity'] as const;
 
 function toApp(item: Record<string, unknown>): AppRecord {
@@ -60,10 +35,15 @@ function toApp(item: Record<string, unknown>): AppRecord {
 }
 
 export class AppRepository {
+  /** Idempotency records of create (contract §8), in the same table. */
+  readonly idempotency: IdempotencyRecords;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-  ) {}
+  ) {
+    this.idempotency = new IdempotencyRecords(db, table);
+  }
 
   async getApp(tenantId: string, appId: string): Promise<AppRecord | undefined> {
     const { Item } = await this.db.send(
@@ -204,41 +184,6 @@ export class AppRepository {
         }),
       ),
     );
-  }
-
-  /**
-   * Writes an idempotency record: a new one (`replacing` undefined), or in place of exactly the record
-   * seen (a lapsed lease, an expired replay). False when someone else wrote first.
-   */
-  async putIdempotencyRecord(
-    tenantId: string, keyHash: string, record: IdempotencyRecord, replacing?: IdempotencyRecord,
-  ): Promise<boolean> {
-    return applied(
-      this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...record, ...keys.idempotency(tenantId, keyHash), entity: 'Idempotency' },
-          ...(replacing
-            ? {
-                ConditionExpression: 'lease_until = :lease AND expires_at = :expires AND #state = :state',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: { ':lease': replacing.lease_until, ':expires': replacing.expires_at, ':state': replacing.state },
-              }
-            : { ConditionExpression: 'attribute_not_exists(PK)' }),
-        }),
-      ),
-    );
-  }
-
-  async getIdempotencyRecord(tenantId: string, keyHash: string): Promise<IdempotencyRecord | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash), ConsistentRead: true }),
-    );
-    return Item as IdempotencyRecord | undefined;
-  }
-
-  async deleteIdempotencyRecord(tenantId: string, keyHash: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash) }));
   }
 
   /**

@@ -15,7 +15,8 @@
 import {
   Conflict, HttpError, IdempotencyInProgress, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
 } from '../errors.ts';
-import type { AppRepository, ClaimOwner, IdempotencyRecord } from '../db/app-repository.ts';
+import type { AppRepository, ClaimOwner } from '../db/app-repository.ts';
+import type { IdempotencyRecord } from '../db/idempotency-records.ts';
 import type { ClaimKind } from '../db/keys.ts';
 import { type AppRecord, etagOf } from '../model.ts';
 import type { CreateAppInput, UpdateAppInput } from '../schemas/app.ts';
@@ -131,8 +132,8 @@ export class AppService {
       expires_at: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
     };
     let chosen = plan;
-    if (!(await this.repo.putIdempotencyRecord(actor.tenantId, keyHash, fresh))) {
-      const seen = await this.repo.getIdempotencyRecord(actor.tenantId, keyHash);
+    if (!(await this.repo.idempotency.put(actor.tenantId, keyHash, fresh))) {
+      const seen = await this.repo.idempotency.get(actor.tenantId, keyHash);
       const expired = !seen || seen.expires_at * 1000 <= now.getTime();
       if (!expired && seen.request_hash !== fingerprint) {
         throw new UnprocessableEntity('Idempotency-Key was already used with a different request body');
@@ -143,7 +144,7 @@ export class AppService {
       if (!expired && seen.lease_until > now.getTime()) throw new IdempotencyInProgress();
       // Expired, or a pending request whose process died: take the key over, keeping its ids and secret.
       const takeover = !expired ? { ...seen, lease_until: fresh.lease_until } : fresh;
-      if (!seen || !(await this.repo.putIdempotencyRecord(actor.tenantId, keyHash, takeover, seen))) {
+      if (!seen || !(await this.repo.idempotency.put(actor.tenantId, keyHash, takeover, seen))) {
         throw new IdempotencyInProgress();
       }
       if (!expired) chosen = { appId: seen.app_id, clientId: seen.client_id, clientSecret: sealer.open(seen.secret_sealed) };
@@ -153,13 +154,13 @@ export class AppService {
       created = await this.create(actor, input, chosen);
     } catch (error) {
       // A refused request changed nothing: free the key so a corrected retry can use it.
-      if (error instanceof HttpError && error.status < 500) await this.repo.deleteIdempotencyRecord(actor.tenantId, keyHash);
+      if (error instanceof HttpError && error.status < 500) await this.repo.idempotency.delete(actor.tenantId, keyHash);
       throw error;
     }
-    const record = await this.repo.getIdempotencyRecord(actor.tenantId, keyHash);
+    const record = await this.repo.idempotency.get(actor.tenantId, keyHash);
     if (record) {
       const done: IdempotencyRecord = { ...record, state: 'done', result_sealed: sealer.seal(JSON.stringify(created)) };
-      await this.repo.putIdempotencyRecord(actor.tenantId, keyHash, done, record);
+      await this.repo.idempotency.put(actor.tenantId, keyHash, done, record);
     }
     return created;
   }
