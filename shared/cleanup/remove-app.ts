@@ -16,8 +16,8 @@ export async function cleanUpRemovedApp(
 ): Promise<RemovedAppSummary> {
   const owner = { tenantId: app.tenant_id, appId: app.app_id };
   // Conditional on the owner: a value already claimed again by another app is left alone.
-  if (app.subdomain) await repo.releaseClaim('subdomain', app.subdomain, owner);
-  if (app.custom_domain?.domain) await repo.releaseClaim('custom_domain', app.custom_domain.domain, owner);
+  if (app.subdomain) await repo.claims.release('subdomain', app.subdomain, owner);
+  if (app.custom_domain?.domain) await repo.claims.release('custom_domain', app.custom_domain.domain, owner);
   const { removed, calls } = await repo.removeAppCollection(app.tenant_id, app.app_id);
   return { items_removed: removed, dynamodb_calls: calls + 2 };
 }

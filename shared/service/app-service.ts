@@ -15,7 +15,8 @@
 import {
   Conflict, HttpError, IdempotencyInProgress, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
 } from '../errors.ts';
-import type { AppRepository, ClaimOwner } from '../db/app-repository.ts';
+import type { AppRepository } from '../db/app-repository.ts';
+import type { ClaimOwner } from '../db/claims.ts';
 import type { IdempotencyRecord } from '../db/idempotency-records.ts';
 import type { ClaimKind } from '../db/keys.ts';
 import { type AppRecord, etagOf } from '../model.ts';
@@ -179,7 +180,7 @@ export class AppService {
       const before = claimedValues(current);
       const after = claimedValues(next);
       const added = changedValues(after, before);
-      // Claims made for `next.version` survive a release by an older version (see releaseClaim).
+      // Claims made for `next.version` survive a release by an older version (see Claims.release).
       await this.claimAll(added, { tenantId: next.tenant_id, appId, appVersion: next.version }, now);
       if (!(await this.repo.replaceApp(next, current.version))) {
         if (ifMatch !== undefined) throw new PreconditionFailed();
@@ -187,7 +188,7 @@ export class AppService {
         continue;
       }
       for (const [kind, value] of entriesOf(changedValues(before, after))) {
-        await this.repo.releaseClaim(kind, value, { tenantId: next.tenant_id, appId }, current.version);
+        await this.repo.claims.release(kind, value, { tenantId: next.tenant_id, appId }, current.version);
       }
       if (patch.first_client !== undefined) await this.syncRolesToLatest(next, now);
       return next;
@@ -218,7 +219,7 @@ export class AppService {
   private async claimAll(values: ClaimedValues, owner: ClaimOwner, now: Date): Promise<ClaimedValues> {
     const claimed: ClaimedValues = {};
     for (const [kind, value] of entriesOf(values)) {
-      if (!(await this.repo.claim(kind, value, owner, now))) {
+      if (!(await this.repo.claims.take(kind, value, owner, now))) {
         // Claims this request made for a brand-new app are released; those made by an update are left
         // to the grace-period takeover, since a concurrent update of the same app may rely on them.
         if (owner.appVersion === 1) await this.releaseAll(claimed, owner);
@@ -234,7 +235,7 @@ export class AppService {
   }
 
   private async releaseAll(values: ClaimedValues, owner: Omit<ClaimOwner, 'appVersion'>): Promise<void> {
-    for (const [kind, value] of entriesOf(values)) await this.repo.releaseClaim(kind, value, owner);
+    for (const [kind, value] of entriesOf(values)) await this.repo.claims.release(kind, value, owner);
   }
 }
 

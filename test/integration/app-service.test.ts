@@ -2,7 +2,8 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { AppRepository, CLAIM_GRACE_MS } from '../../shared/db/app-repository.ts';
+import { AppRepository } from '../../shared/db/app-repository.ts';
+import { CLAIM_GRACE_MS } from '../../shared/db/claims.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { Conflict, IdempotencyInProgress } from '../../shared/errors.ts';
 import { IDEMPOTENCY_LEASE_MS } from '../../shared/service/idempotency.ts';
