@@ -67,26 +67,22 @@ export class AppRepository {
 
   /** Writes a new app. False if the id exists: only a retried idempotent create reuses an id. */
   async insertApp(app: AppRecord): Promise<boolean> {
-    return applied(
-      this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      ),
-    );
+    return this.putApp(app, 'attribute_not_exists(PK)');
   }
 
   /** Replaces the app if it is still at `expectedVersion`. False when another write got there first. */
   async replaceApp(app: AppRecord, expectedVersion: number): Promise<boolean> {
+    return this.putApp(app, 'version = :expected', { ':expected': expectedVersion });
+  }
+
+  private putApp(app: AppRecord, condition: string, values?: Record<string, unknown>): Promise<boolean> {
     return applied(
       this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
         }),
       ),
     );
