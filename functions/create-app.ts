@@ -9,7 +9,7 @@ import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { validationError } from '#shared/middleware/validate.ts';
 import { CreateAppBody } from '#shared/schemas/app.ts';
 import { IdempotencyKey } from '#shared/service/idempotency.ts';
-import { appService } from '#shared/service/index.ts';
+import { appService, idempotentCreate } from '#shared/service/index.ts';
 
 const IdempotencyHeader = v.object({ 'idempotency-key': v.optional(IdempotencyKey) });
 
@@ -21,7 +21,7 @@ export const handler = apiHandler(
     const key = headers.output['idempotency-key'];
     const actor = { tenantId: event.caller.tenantId, subject: event.caller.subject };
     const { app, clientSecret } = key
-      ? await appService.createIdempotent(actor, event.body, key)
+      ? await idempotentCreate.create(actor, event.body, key)
       : await appService.create(actor, event.body);
     logger.appendKeys({ app_id: app.app_id });
     return appResponse(201, app, clientSecret);

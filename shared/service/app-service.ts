@@ -3,8 +3,8 @@
  * repository; HTTP details stay in the handlers.
  *
  * Write order (no transactions, so each step leaves a repairable state if the process dies after it):
- *   create: [idempotency record with the planned ids] → claim subdomain/domain → client record + role
- *           assignments → app item (the commit point) → [idempotency record done].
+ *   create: claim subdomain/domain → client record + role assignments → app item (the commit point);
+ *           with an Idempotency-Key, wrapped by idempotent-create.ts.
  *   update: claim new values → conditional write of the app on the version read → release old values
  *           → re-sync role assignments.
  *   delete: conditional delete of the app → release its claims.
@@ -12,20 +12,14 @@
  * collection whose app was never written are unreachable (the app id is random, no App names it) and
  * harmless; an idempotent retry completes them.
  */
-import {
-  Conflict, HttpError, IdempotencyInProgress, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
-} from '../errors.ts';
+import { Conflict, NotFound, PreconditionFailed, ServiceUnavailable } from '../errors.ts';
 import type { AppRepository } from '../db/app-repository.ts';
 import type { ClaimOwner } from '../db/claims.ts';
-import type { IdempotencyRecord } from '../db/idempotency-records.ts';
 import type { ClaimKind } from '../db/keys.ts';
 import { type AppRecord, etagOf } from '../model.ts';
 import type { CreateAppInput, UpdateAppInput } from '../schemas/app.ts';
 import { defaultOidcClient, type FirstClient } from '../schemas/client.ts';
 import { hashSecret, newAppId, newClientId, newClientSecret } from './credentials.ts';
-import {
-  IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_SECONDS, idempotencyKeyHash, requestHash, sealerFor,
-} from './idempotency.ts';
 
 export interface CreatePlan {
   appId: string;
@@ -38,7 +32,7 @@ export interface CreatedApp {
   clientSecret: string;
 }
 
-const newCreatePlan = (now: Date): CreatePlan => ({
+export const newCreatePlan = (now: Date): CreatePlan => ({
   appId: newAppId(now),
   clientId: newClientId(),
   clientSecret: newClientSecret(),
@@ -114,56 +108,6 @@ export class AppService {
       await this.releaseUnlessCommitted(app, claimed, owner).catch(() => undefined);
       throw error;
     }
-  }
-
-  /**
-   * Create with an Idempotency-Key (contract §8). The ids and the secret are fixed (sealed) in the
-   * record before anything else is written, so a retry after a crash finishes the same app instead of
-   * making a second one.
-   */
-  async createIdempotent(actor: Actor, input: CreateAppInput, idempotencyKey: string): Promise<CreatedApp> {
-    const keyHash = idempotencyKeyHash(idempotencyKey);
-    const sealer = sealerFor(idempotencyKey, actor.tenantId);
-    const fingerprint = requestHash(input);
-    const now = this.clock();
-    const plan = newCreatePlan(now);
-    const fresh: IdempotencyRecord = {
-      state: 'pending', request_hash: fingerprint, app_id: plan.appId, client_id: plan.clientId,
-      secret_sealed: sealer.seal(plan.clientSecret), lease_until: now.getTime() + IDEMPOTENCY_LEASE_MS,
-      expires_at: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-    };
-    let chosen = plan;
-    if (!(await this.repo.idempotency.put(actor.tenantId, keyHash, fresh))) {
-      const seen = await this.repo.idempotency.get(actor.tenantId, keyHash);
-      const expired = !seen || seen.expires_at * 1000 <= now.getTime();
-      if (!expired && seen.request_hash !== fingerprint) {
-        throw new UnprocessableEntity('Idempotency-Key was already used with a different request body');
-      }
-      if (!expired && seen.state === 'done' && seen.result_sealed) {
-        return JSON.parse(sealer.open(seen.result_sealed)) as CreatedApp;
-      }
-      if (!expired && seen.lease_until > now.getTime()) throw new IdempotencyInProgress();
-      // Expired, or a pending request whose process died: take the key over, keeping its ids and secret.
-      const takeover = !expired ? { ...seen, lease_until: fresh.lease_until } : fresh;
-      if (!seen || !(await this.repo.idempotency.put(actor.tenantId, keyHash, takeover, seen))) {
-        throw new IdempotencyInProgress();
-      }
-      if (!expired) chosen = { appId: seen.app_id, clientId: seen.client_id, clientSecret: sealer.open(seen.secret_sealed) };
-    }
-    let created: CreatedApp;
-    try {
-      created = await this.create(actor, input, chosen);
-    } catch (error) {
-      // A refused request changed nothing: free the key so a corrected retry can use it.
-      if (error instanceof HttpError && error.status < 500) await this.repo.idempotency.delete(actor.tenantId, keyHash);
-      throw error;
-    }
-    const record = await this.repo.idempotency.get(actor.tenantId, keyHash);
-    if (record) {
-      const done: IdempotencyRecord = { ...record, state: 'done', result_sealed: sealer.seal(JSON.stringify(created)) };
-      await this.repo.idempotency.put(actor.tenantId, keyHash, done, record);
-    }
-    return created;
   }
 
   async list(actor: Actor, limit: number, afterAppId?: string) {

@@ -1,7 +1,11 @@
-/** The app service wired to the real table, once per process (module scope). */
+/** The services wired to the real table, once per process (module scope). */
 import { readTableName } from '../config.ts';
 import { AppRepository } from '../db/app-repository.ts';
 import { createDocumentClient } from '../db/client.ts';
 import { AppService } from './app-service.ts';
+import { IdempotentCreate } from './idempotent-create.ts';
 
-export const appService = new AppService(new AppRepository(createDocumentClient(), readTableName()));
+const repository = new AppRepository(createDocumentClient(), readTableName());
+
+export const appService = new AppService(repository);
+export const idempotentCreate = new IdempotentCreate(appService, repository.idempotency);

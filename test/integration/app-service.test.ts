@@ -7,6 +7,7 @@ import { CLAIM_GRACE_MS } from '../../shared/db/claims.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { Conflict, IdempotencyInProgress } from '../../shared/errors.ts';
 import { IDEMPOTENCY_LEASE_MS } from '../../shared/service/idempotency.ts';
+import { IdempotentCreate } from '../../shared/service/idempotent-create.ts';
 import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { hashSecret } from '../../shared/service/credentials.ts';
@@ -141,19 +142,21 @@ describe('idempotent create after a crash', () => {
     const who = actor();
     const key = crypto.randomUUID();
     const input = createInput({ subdomain: uniqueLabel('idem-crash') });
-    await expect(new AppService(new CrashAfterCommit(doc, tableName)).createIdempotent(who, input, key)).rejects.toThrow('simulated crash');
+    const crashing = new CrashAfterCommit(doc, tableName);
+    await expect(new IdempotentCreate(new AppService(crashing), crashing.idempotency).create(who, input, key)).rejects.toThrow('simulated crash');
     // The app item was written, so its subdomain claim must have survived the failed call.
     await expect(service.create(actor(), createInput({ subdomain: input.subdomain }))).rejects.toBeInstanceOf(Conflict);
 
-    await expect(service.createIdempotent(who, input, key)).rejects.toBeInstanceOf(IdempotencyInProgress);
-    const later = new AppService(repo, () => new Date(Date.now() + IDEMPOTENCY_LEASE_MS + 1_000));
-    const retried = await later.createIdempotent(who, input, key);
+    const once = new IdempotentCreate(service, repo.idempotency);
+    await expect(once.create(who, input, key)).rejects.toBeInstanceOf(IdempotencyInProgress);
+    const later = () => new Date(Date.now() + IDEMPOTENCY_LEASE_MS + 1_000);
+    const retried = await new IdempotentCreate(new AppService(repo, later), repo.idempotency, later).create(who, input, key);
     const apps = (await service.list(who, 10)).apps;
     expect(apps.map((a) => a.app_id)).toEqual([retried.app.app_id]);
     const client = (await collection(who.tenantId, retried.app.app_id)).find((item) => item.entity === 'Client');
     expect(client?.client_secret_hash).toBe(hashSecret(retried.clientSecret));
     // And from now on it replays. The committed app kept its subdomain claim throughout.
-    await expect(service.createIdempotent(who, input, key)).resolves.toEqual(retried);
+    await expect(once.create(who, input, key)).resolves.toEqual(retried);
     await expect(service.create(actor(), createInput({ subdomain: input.subdomain }))).rejects.toBeInstanceOf(Conflict);
   });
 });
