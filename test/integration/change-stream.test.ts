@@ -40,6 +40,11 @@ describe('capture proxy', () => {
     expect(await recordsOf(() => h.doc.send(new DeleteCommand({ TableName: TABLE, Key: { PK: 'nothing', SK: 'here' } })))).toEqual([]);
   });
 
+  it('passes DynamoDB\'s own error through for a write to an unknown table', async () => {
+    const write = h.doc.send(new PutCommand({ TableName: 'no-such-table', Item: { PK: 'a', SK: 'b' } }));
+    await expect(write).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
   it('one record per item of a BatchWriteItem', async () => {
     await h.doc.send(new PutCommand({ TableName: TABLE, Item: { PK: 'batch', SK: 'old' } }));
     const records = await recordsOf(() => h.doc.send(new BatchWriteCommand({

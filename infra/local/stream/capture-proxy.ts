@@ -97,7 +97,13 @@ export class CaptureProxy {
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
     if (!WRITE_OPERATIONS.has(operation)) return this.forward(req, body);
 
-    const targets = await this.targetsOf(operation, JSON.parse(body.toString('utf8')));
+    let targets: Target[];
+    try {
+      targets = await this.targetsOf(operation, JSON.parse(body.toString('utf8')));
+    } catch {
+      // Malformed JSON, an unknown table…: nothing can change, so let dynalite give its own error.
+      return this.forward(req, body);
+    }
     const unlock = await this.locks.acquire(targets.map((t) => keyName(t.table, t.key)));
     try {
       const before = await this.images(targets);
