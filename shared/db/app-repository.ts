@@ -153,24 +153,11 @@ export class AppRepository {
   async removeAppCollection(tenantId: string, appId: string): Promise<{ removed: number; calls: number }> {
     let removed = 0;
     const stats = { calls: 0 };
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId) },
-          ProjectionExpression: 'PK, SK',
-          ExclusiveStartKey: startKey,
-          Limit: 1_000,
-        }),
-      );
+    for await (const items of this.collectionPages(tenantId, appId, { keysOnly: true })) {
       stats.calls++;
-      const items = page.Items ?? [];
       await batchWrite(this.db, this.table, items.map((key) => ({ DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } })), stats);
       removed += items.length;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return { removed, calls: stats.calls };
   }
 
@@ -180,20 +167,33 @@ export class AppRepository {
 
   private async queryCollection(tenantId: string, appId: string, prefix: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
+    for await (const page of this.collectionPages(tenantId, appId, { prefix })) items.push(...page);
+    return items;
+  }
+
+  /**
+   * The app's collection, one Query page at a time. `keysOnly` (the cleanup) reads big pages of keys;
+   * otherwise whole items, strongly consistent (role sync reads what it just wrote).
+   */
+  private async *collectionPages(
+    tenantId: string, appId: string, query: { prefix?: string; keysOnly?: boolean },
+  ): AsyncGenerator<Record<string, unknown>[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId), ':prefix': prefix },
+          KeyConditionExpression: query.prefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
+          ExpressionAttributeValues: {
+            ':pk': keys.collection(tenantId, appId),
+            ...(query.prefix ? { ':prefix': query.prefix } : {}),
+          },
+          ...(query.keysOnly ? { ProjectionExpression: 'PK, SK', Limit: 1_000 } : { ConsistentRead: true }),
           ExclusiveStartKey: startKey,
-          ConsistentRead: true,
         }),
       );
-      items.push(...(page.Items ?? []));
+      yield page.Items ?? [];
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return items;
   }
 }
