@@ -4,7 +4,6 @@
  */
 import * as v from 'valibot';
 import { appResponse } from '#shared/http.ts';
-import { logger } from '#shared/logger.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { validationError } from '#shared/middleware/validate.ts';
 import { CreateAppBody } from '#shared/schemas/app.ts';
@@ -23,7 +22,7 @@ export const handler = apiHandler(
     const { app, clientSecret } = key
       ? await idempotentCreate.create(actor, event.body, key)
       : await appService.create(actor, event.body);
-    logger.appendKeys({ app_id: app.app_id });
+    event.log.app_id = app.app_id;
     return appResponse(201, app, clientSecret);
   },
   CreateAppBody,

@@ -1,6 +1,5 @@
 /** PUT /v1/management/applications/{app_id}: partial update with optimistic concurrency (ETag / If-Match). */
 import { appResponse, pathAppId } from '#shared/http.ts';
-import { logger } from '#shared/logger.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { UpdateAppBody } from '#shared/schemas/app.ts';
 import { appService } from '#shared/service/index.ts';
@@ -9,7 +8,6 @@ export const handler = apiHandler(
   'updateApp',
   async (event) => {
     const appId = pathAppId(event);
-    logger.appendKeys({ app_id: appId });
     const app = await appService.update(event.caller, appId, event.body, event.headers['if-match']);
     return appResponse(200, app);
   },

@@ -39,10 +39,7 @@ export function cleanupHandler(repo: AppRepository): StreamHandler {
     logger.info('removed app collection', { tenant_id: app.tenant_id, app_id: app.app_id, ...summary });
   }
 
-  return async function cleanupAppHandler(event, context) {
-    // One logger per process: drop keys a previous invocation (or, locally, an API request) appended.
-    logger.resetKeys();
-    logger.addContext(context);
-    return processPartialResponse(event, cleanUpRecord, processor, { context });
-  };
+  // Log fields are passed per line, never appended to the shared logger: locally, one process runs
+  // this function and the API functions side by side.
+  return (event, context) => processPartialResponse(event, cleanUpRecord, processor, { context });
 }

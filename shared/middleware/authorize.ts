@@ -19,10 +19,10 @@ export function authorize(verifier: TokenVerifier, permission: Permission): Midd
       caller = callerFromClaims(await verifier.verify(token));
     } catch (error) {
       // The reason helps an operator; the caller only ever learns "Invalid token". The token is not logged.
-      logger.info('token rejected', { reason: error instanceof Error ? error.name : 'unknown' });
+      logger.info('token rejected', { ...request.event.log, reason: error instanceof Error ? error.name : 'unknown' });
       throw new Unauthorized(true);
     }
-    logger.appendKeys({ tenant_id: caller.tenantId });
+    request.event.log.tenant_id = caller.tenantId;
     if (!mayPerform(caller, permission)) throw new Forbidden(permission);
     request.event.caller = caller;
   };

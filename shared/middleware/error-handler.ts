@@ -6,7 +6,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import { HttpError, ServiceUnavailable } from '../errors.ts';
 import { logger } from '../logger.ts';
-import type { ApiRequest, ApiResult } from './types.ts';
+import type { ApiRequest, ApiResult, RequestLogFields } from './types.ts';
 
 const RETRYABLE_AWS_ERRORS = new Set([
   'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded',
@@ -20,15 +20,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return RETRYABLE_AWS_ERRORS.has(error.name) || (typeof code === 'string' && NETWORK_CODES.has(code));
 }
 
-export function toErrorResponse(error: unknown): ApiResult {
+export function toErrorResponse(error: unknown, logFields: Partial<RequestLogFields> = {}): ApiResult {
   let known: HttpError;
   if (error instanceof HttpError) {
     known = error;
   } else if (isDatabaseUnavailable(error)) {
-    logger.warn('database unavailable', { error_name: (error as Error).name });
+    logger.warn('database unavailable', { ...logFields, error_name: (error as Error).name });
     known = new ServiceUnavailable();
   } else {
-    logger.error('unhandled error', error as Error);
+    logger.error('unhandled error', { ...logFields, error: error as Error });
     known = new HttpError(500, 'Internal server error');
   }
   return {
@@ -41,7 +41,7 @@ export function toErrorResponse(error: unknown): ApiResult {
 export function errorHandler(): MiddlewareObj {
   const errorHandlerOnError = async (request: ApiRequest): Promise<void> => {
     if (request.response !== undefined) return;
-    request.response = toErrorResponse(request.error);
+    request.response = toErrorResponse(request.error, request.event.log);
   };
   return { onError: errorHandlerOnError } as MiddlewareObj;
 }

@@ -18,9 +18,15 @@ describe('secrets', () => {
     expect(update.text).not.toContain(secret);
     expect(update.body.result).not.toHaveProperty('client_secret');
 
-    // Log lines are written as the requests complete; the last request's line proves the file is current.
-    const log = readFileSync(runtime().logFile, 'utf8');
-    expect(log).toContain(update.headers.get('x-request-id'));
+    // The runtime writes its log line as the response goes out; under load the file may lag a little,
+    // so wait (bounded) until the last request's line is there: then the file holds all three.
+    const lastId = update.headers.get('x-request-id') ?? 'missing';
+    let log = readFileSync(runtime().logFile, 'utf8');
+    for (const deadline = Date.now() + 10_000; !log.includes(lastId) && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      log = readFileSync(runtime().logFile, 'utf8');
+    }
+    expect(log).toContain(lastId);
     expect(log).not.toContain(secret);
     expect(log).not.toContain(bearer.split('.')[2]);
     const lines = log.split('\n').filter((line) => line.startsWith('{'));
