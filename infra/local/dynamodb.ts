@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../../shared/db/table.ts';
-import { listenOn } from './listen.ts';
+import { closeServer, listenOn } from './listen.ts';
 import { CaptureProxy } from './stream/capture-proxy.ts';
 
 const require = createRequire(import.meta.url);
@@ -19,11 +19,6 @@ export interface LocalDynamo {
   capture: CaptureProxy;
   close(): Promise<void>;
 }
-
-const closeServer = (server: Server) => new Promise<void>((resolve) => {
-  server.close(() => resolve());
-  server.closeAllConnections();
-});
 
 export async function startLocalDynamo(options: { port: number; path?: string; streamFolder?: string }): Promise<LocalDynamo> {
   const store = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

@@ -1,3 +1,4 @@
+import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
 
 export class PortInUseError extends Error {}
@@ -16,5 +17,13 @@ export function listenOn(server: Server, port: number, variable: string): Promis
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
     });
+  });
+}
+
+/** Stops accepting and drops open keep-alive connections, so a stop never waits for idle clients. */
+export function closeServer(server: HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
   });
 }

@@ -14,7 +14,7 @@ import { ROUTES } from '../../shared/routes.ts';
 import { ensureDevIssuer, type DevIssuer } from './dev-issuer.ts';
 import { ensureTable, startLocalDynamo, type LocalDynamo } from './dynamodb.ts';
 import { createGateway, type LambdaHandler } from './gateway.ts';
-import { listenOn } from './listen.ts';
+import { closeServer, listenOn } from './listen.ts';
 import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
 import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
 
@@ -59,12 +59,17 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
   };
 }
 
+/** The `handler` export of a function module (an `entry` of the route table or the cleanup). */
+async function importHandler<Handler>(entry: string): Promise<Handler> {
+  const module = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: Handler };
+  return module.handler;
+}
+
 /** The cleanup function on the table's local stream, with the same mapping settings as the CDK stack. */
 async function startCleanupMapping(dynamo: LocalDynamo, config: LocalConfig): Promise<LocalEventSourceMapping> {
-  const module = (await import(pathToFileURL(join(PROJECT_ROOT, CLEANUP_FUNCTION.entry)).href)) as { handler: StreamHandler };
   return new LocalEventSourceMapping({
     stream: dynamo.capture.streamOf(config.tableName),
-    handler: module.handler,
+    handler: await importHandler<StreamHandler>(CLEANUP_FUNCTION.entry),
     functionName: CLEANUP_FUNCTION.name,
     settings: CLEANUP_EVENT_SOURCE,
     deadLetterFile: join(config.dataDir, 'dead-letter', `${CLEANUP_FUNCTION.name}.jsonl`),
@@ -111,10 +116,7 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
     else delete process.env.JWT_JWKS_URI;
 
     const routes = await Promise.all(
-      ROUTES.map(async (route) => {
-        const module = (await import(pathToFileURL(join(PROJECT_ROOT, route.entry)).href)) as { handler: LambdaHandler };
-        return { route, handler: module.handler };
-      }),
+      ROUTES.map(async (route) => ({ route, handler: await importHandler<LambdaHandler>(route.entry) })),
     );
     const cleanup = await startCleanupMapping(dynamo, config);
     const gateway: Server = createGateway(routes, config.throttling);
@@ -129,10 +131,7 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
       config,
       cleanup,
       stop: async () => {
-        await new Promise<void>((done) => {
-          gateway.close(() => done());
-          gateway.closeAllConnections();
-        });
+        await closeServer(gateway);
         await cleanup.stop();
         await dynamo.close();
       },
