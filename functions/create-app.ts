@@ -18,10 +18,9 @@ export const handler = apiHandler(
     const headers = v.safeParse(IdempotencyHeader, event.headers);
     if (!headers.success) throw validationError('Idempotency-Key header', headers.issues);
     const key = headers.output['idempotency-key'];
-    const actor = { tenantId: event.caller.tenantId, subject: event.caller.subject };
     const { app, clientSecret } = key
-      ? await idempotentCreate.create(actor, event.body, key)
-      : await appService.create(actor, event.body);
+      ? await idempotentCreate.create(event.caller, event.body, key)
+      : await appService.create(event.caller, event.body);
     event.log.app_id = app.app_id;
     return appResponse(201, app, clientSecret);
   },

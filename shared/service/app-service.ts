@@ -105,7 +105,7 @@ export class AppService {
     } catch (error) {
       // The app id is new and ours alone, so releasing its claims cannot take them from anyone, unless
       // the app item was written after all (a lost response): then the claims are its own and stay.
-      await this.releaseUnlessCommitted(app, claimed, owner).catch(() => undefined);
+      await this.releaseUnlessCommitted(claimed, owner).catch(() => undefined);
       throw error;
     }
   }
@@ -174,8 +174,8 @@ export class AppService {
     return claimed;
   }
 
-  private async releaseUnlessCommitted(app: AppRecord, claimed: ClaimedValues, owner: ClaimOwner): Promise<void> {
-    if (!(await this.repo.getApp(app.tenant_id, app.app_id))) await this.releaseAll(claimed, owner);
+  private async releaseUnlessCommitted(claimed: ClaimedValues, owner: ClaimOwner): Promise<void> {
+    if (!(await this.repo.getApp(owner.tenantId, owner.appId))) await this.releaseAll(claimed, owner);
   }
 
   private async releaseAll(values: ClaimedValues, owner: Omit<ClaimOwner, 'appVersion'>): Promise<void> {
