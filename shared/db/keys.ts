@@ -23,7 +23,16 @@ export const keys = {
   /** Idempotency records live in the tenant's space too: a key is only ever replayed to its own tenant. */
   idempotency: (tenantId: string, keyHash: string) => ({ PK: `${tenant(tenantId)}#IDEM#${keyHash}`, SK: 'IDEM' }),
   claim: (kind: ClaimKind, value: string) => ({ PK: `${CLAIM_PREFIX[kind]}#${value}`, SK: 'CLAIM' }),
+  /**
+   * A deleted app whose collection the cleanup has not finished yet: written in the delete's
+   * transaction, removed by the cleanup last. All markers share one partition, so the scheduled
+   * redrive finds them with one Query (never a Scan); they live seconds, so the partition stays small.
+   */
+  cleanupMarker: (tenantId: string, appId: string) => ({ PK: CLEANUP_MARKERS, SK: `${tenant(tenantId)}#APP#${appId}` }),
+  CLEANUP_MARKERS: 'CLEANUP',
 };
+
+const CLEANUP_MARKERS = 'CLEANUP';
 
 export type ClaimKind = 'subdomain' | 'custom_domain';
 
