@@ -1,7 +1,10 @@
 /**
  * The Middy chain every API function shares, in the order that matters: the access log and response
  * headers outermost (they see the final response, errors included), then the error handler, then
- * JWT auth and the permission, then the JSON body guard and valibot validation.
+ * JWT auth and the permission, then the JSON body guard and valibot validation. The route handler runs
+ * inside a deadline scope (db/deadline.ts): its DynamoDB calls end in time for a 503 before the function
+ * times out. Wrapping the function given to `chain.handler` is the only way to scope it: a `before` hook
+ * cannot hold an AsyncLocalStorage scope open over the rest of the chain.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -9,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import type * as v from 'valibot';
 import { readJwtConfig } from '../config.ts';
 import { createTokenVerifier } from '../auth/verifier.ts';
+import { runWithDeadline } from '../db/deadline.ts';
 import { routeKey, routeNamed, type RouteName } from '../routes.ts';
 import { accessLog } from './access-log.ts';
 import { authorize } from './authorize.ts';
@@ -37,5 +41,6 @@ export function apiHandler<Schema extends v.GenericSchema | undefined = undefine
     .use(errorHandler())
     .use(authorize(verifier, route.permission));
   if (bodySchema) chain.use(jsonBody()).use(validateBody(bodySchema));
-  return chain.handler(handle as never);
+  const handleInTime = (event: Parameters<typeof handle>[0], context: Context) => runWithDeadline(context, () => handle(event, context));
+  return chain.handler(handleInTime as never);
 }

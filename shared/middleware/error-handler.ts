@@ -1,9 +1,11 @@
 /**
  * Errors → contract §7 responses. Known errors (`HttpError`) keep their status and message; the
- * database being throttled or out of reach is a 503 with Retry-After; anything else is a generic 500.
+ * database being throttled, out of reach or not answering before the request's deadline (db/deadline.ts)
+ * is a 503 with Retry-After; anything else is a generic 500.
  * No stack, class name or AWS message ever reaches the caller: those go to the log only.
  */
 import type { MiddlewareObj } from '@middy/core';
+import { isDeadlineExceeded } from '../db/deadline.ts';
 import { HttpError, ServiceUnavailable } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { ApiRequest, ApiResult, RequestLogFields } from './types.ts';
@@ -17,7 +19,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return RETRYABLE_AWS_ERRORS.has(error.name) || (typeof code === 'string' && NETWORK_CODES.has(code));
+  return RETRYABLE_AWS_ERRORS.has(error.name) || (typeof code === 'string' && NETWORK_CODES.has(code)) || isDeadlineExceeded(error);
 }
 
 export function toErrorResponse(error: unknown, logFields: Partial<RequestLogFields> = {}): ApiResult {
