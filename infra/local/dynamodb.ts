@@ -20,13 +20,22 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startLocalDynamo(options: { port: number; path?: string; streamFolder?: string }): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: {
+  port: number;
+  path?: string;
+  streamFolder?: string;
+  /** Intents and request tokens of TransactWriteItems (durable); in memory without one. */
+  transactionFolder?: string;
+}): Promise<LocalDynamo> {
   const store = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const storePort = await listenOn(store, 0, 'the dynalite port');
   const storeUrl = `http://127.0.0.1:${storePort}`;
-  const capture = new CaptureProxy(new URL(storeUrl), localDynamoClient(storeUrl), options.streamFolder);
+  const capture = new CaptureProxy(new URL(storeUrl), localDynamoClient(storeUrl), options.streamFolder, options.transactionFolder);
   const proxy = capture.createServer();
   try {
+    // A transaction cut short by a kill is completed before anyone can read its items.
+    const replayed = await capture.recover();
+    if (replayed) console.warn(`DynamoDB: completed ${replayed} transaction(s) interrupted by the last stop`);
     const port = await listenOn(proxy, options.port, 'DYNAMODB_PORT');
     return {
       endpoint: `http://127.0.0.1:${port}`,

@@ -6,12 +6,17 @@
  *
  * Writes to the same item are serialised here, so the images of a record are exactly the item before
  * and after that write, and records of one item are in write order.
+ *
+ * It also answers what dynalite lacks, TransactWriteItems and TransactGetItems (../transactions), under
+ * the same per-item locks; this file only dispatches.
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import {
   BatchGetItemCommand, DescribeTableCommand, type AttributeValue, type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { TRANSACTION_OPERATIONS, TransactionEndpoint } from '../transactions/transaction-endpoint.ts';
 import { ChangeStream, type Image } from './change-stream.ts';
+import { KeyLocks, keyName } from './key-locks.ts';
 
 type Item = Record<string, AttributeValue>;
 interface Target {
@@ -30,36 +35,12 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** A stable name for an item key, whatever the order of its attributes. */
-const keyName = (table: string, key: Item) =>
-  `${table}\u0000${Object.keys(key).sort().map((name) => `${name}=${JSON.stringify(key[name])}`).join('&')}`;
-
-/** One lock per item key: a chain of promises. */
-class KeyLocks {
-  private tails = new Map<string, Promise<void>>();
-
-  async acquire(names: string[]): Promise<() => void> {
-    const releases: (() => void)[] = [];
-    for (const name of [...new Set(names)].sort()) {
-      const previous = this.tails.get(name) ?? Promise.resolve();
-      let release!: () => void;
-      const current = new Promise<void>((resolve) => (release = resolve));
-      const tail = previous.then(() => current);
-      this.tails.set(name, tail);
-      await previous;
-      releases.push(() => {
-        release();
-        if (this.tails.get(name) === tail) this.tails.delete(name);
-      });
-    }
-    return () => releases.forEach((release) => release());
-  }
-}
-
 export class CaptureProxy {
   private readonly streams = new Map<string, ChangeStream>();
   private readonly keySchemas = new Map<string, string[]>();
   private readonly locks = new KeyLocks();
+  private readonly transactions: TransactionEndpoint;
+  private readonly counts: Record<string, number> = {};
 
   constructor(
     private readonly targetUrl: URL,
@@ -67,7 +48,26 @@ export class CaptureProxy {
     private readonly client: DynamoDBClient,
     /** Where the streams are kept (durable); in memory without one. */
     private readonly streamFolder?: string,
-  ) {}
+    /** Where transaction intents and request tokens are kept (durable); in memory without one. */
+    transactionFolder?: string,
+  ) {
+    this.transactions = new TransactionEndpoint(this.locks, targetUrl, (table) => this.streamOf(table), transactionFolder);
+  }
+
+  /** Completes the transactions a kill cut short (their writes and stream records); call before serving. */
+  recover(): Promise<number> {
+    return this.transactions.recover();
+  }
+
+  /**
+   * Requests received per operation (x-amz-target), minus those of an earlier snapshot: how many
+   * DynamoDB requests an API call made is `requestCounts(before)` with `before = requestCounts()`.
+   */
+  requestCounts(since: Record<string, number> = {}): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.counts).map(([operation, n]) => [operation, n - (since[operation] ?? 0)] as const).filter(([, n]) => n !== 0),
+    );
+  }
 
   streamOf(table: string): ChangeStream {
     let stream = this.streams.get(table);
@@ -95,6 +95,9 @@ export class CaptureProxy {
   private async handle(req: IncomingMessage) {
     const body = await readAll(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    this.counts[operation] = (this.counts[operation] ?? 0) + 1;
+    if (TRANSACTION_OPERATIONS.has(operation)) return this.transactions.handle(operation, req.headers, body);
+    if (operation === 'GetItem') return this.getItem(req, body);
     if (!WRITE_OPERATIONS.has(operation)) return this.forward(req, body);
 
     let targets: Target[];
@@ -113,6 +116,27 @@ export class CaptureProxy {
         targets.forEach((target, i) => this.streamOf(target.table).append(target.key, before[i], after[i]));
       }
       return response;
+    } finally {
+      unlock();
+    }
+  }
+
+  /**
+   * GetItem under the item's lock: serializable with transactions, as in DynamoDB. A transaction holds
+   * all its items' locks until its last write, so once a GetItem saw one of its items, later ones see
+   * the rest. (BatchGetItem, Query and Scan take no lock: read-committed per item.)
+   */
+  private async getItem(req: IncomingMessage, body: Buffer) {
+    let name: string;
+    try {
+      const input = JSON.parse(body.toString('utf8')) as { TableName: unknown; Key: Item };
+      name = keyName(String(input.TableName), input.Key);
+    } catch {
+      return this.forward(req, body); // not a request that can name an item: dynalite gives its error
+    }
+    const unlock = await this.locks.acquire([name]);
+    try {
+      return await this.forward(req, body);
     } finally {
       unlock();
     }

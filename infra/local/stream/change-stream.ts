@@ -61,13 +61,16 @@ export class ChangeStream {
     }
   }
 
-  /** Appends the record of one changed item; nothing when the item did not change. */
-  append(keys: Image, oldImage: Image | undefined, newImage: Image | undefined): void {
+  /**
+   * Appends the record of one changed item; nothing when the item did not change. A transaction gives
+   * its own eventID (fixed in its intent), so a replay after a kill can tell the records already here.
+   */
+  append(keys: Image, oldImage: Image | undefined, newImage: Image | undefined, eventID: string = randomUUID()): void {
     const eventName = !oldImage ? (newImage ? 'INSERT' : undefined) : newImage ? 'MODIFY' : 'REMOVE';
     if (!eventName || (eventName === 'MODIFY' && JSON.stringify(oldImage) === JSON.stringify(newImage))) return;
     this.sequence += 1n;
     const record: DynamoDBRecord = {
-      eventID: randomUUID(),
+      eventID,
       eventName,
       eventVersion: '1.1',
       eventSource: 'aws:dynamodb',
@@ -86,6 +89,11 @@ export class ChangeStream {
     this.records.push(record);
     if (this.files) appendFileSync(this.files.log, `${JSON.stringify(record)}\n`);
     for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Whether a record not yet trimmed has this eventID. */
+  has(eventID: string): boolean {
+    return this.records.some((record) => record.eventID === eventID);
   }
 
   /** Records from `position` on (at most `max`), and the position after them. */
