@@ -16,7 +16,8 @@ import { ensureTable, startLocalDynamo, type LocalDynamo } from './dynamodb.ts';
 import { createGateway, type LambdaHandler } from './gateway.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
-import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
+import { LocalSchedule, type ScheduledHandler } from './schedule.ts';
+import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -76,8 +77,19 @@ async function startCleanupMapping(dynamo: LocalDynamo, config: LocalConfig): Pr
   }).start();
 }
 
+/** The cleanup's redrive schedule, at the same rate as the CDK stack's rule. */
+async function startRedriveSchedule(): Promise<LocalSchedule> {
+  return new LocalSchedule({
+    name: CLEANUP_REDRIVE.name,
+    functionName: CLEANUP_FUNCTION.name,
+    handler: await importHandler<ScheduledHandler>(CLEANUP_FUNCTION.entry),
+    rateMs: CLEANUP_REDRIVE.rateMinutes * 60_000,
+  }).start();
+}
+
 export interface LocalRuntime {
   cleanup: LocalEventSourceMapping;
+  redrive: LocalSchedule;
   baseUrl: string;
   dynamo: LocalDynamo;
   devIssuer: DevIssuer;
@@ -92,6 +104,7 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
     port: config.dynamodbPort,
     path: join(config.dataDir, 'dynamodb'),
     streamFolder: join(config.dataDir, 'stream'),
+    transactionFolder: join(config.dataDir, 'transactions'),
   });
   try {
     await ensureTable(dynamo.endpoint, config.tableName);
@@ -119,8 +132,10 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
       ROUTES.map(async (route) => ({ route, handler: await importHandler<LambdaHandler>(route.entry) })),
     );
     const cleanup = await startCleanupMapping(dynamo, config);
+    const redrive = await startRedriveSchedule();
     const gateway: Server = createGateway(routes, config.throttling);
     const port = await listenOn(gateway, config.port, 'PORT').catch(async (error) => {
+      await redrive.stop();
       await cleanup.stop();
       throw error;
     });
@@ -130,8 +145,10 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
       devIssuer,
       config,
       cleanup,
+      redrive,
       stop: async () => {
         await closeServer(gateway);
+        await redrive.stop();
         await cleanup.stop();
         await dynamo.close();
       },

@@ -4,7 +4,7 @@
  * applies the same patterns, batching, retries and dead-lettering, so a laptop behaves as AWS does.
  */
 
-/** The stream consumer's Lambda (the API functions are in the route table). */
+/** The cleanup Lambda: stream consumer and redrive (the API functions are in the route table). */
 export const CLEANUP_FUNCTION = { name: 'cleanupApp', entry: 'functions/cleanup-app.ts' } as const;
 
 /** Lambda event-filtering patterns: a record is delivered when ANY pattern matches it. */
@@ -29,3 +29,22 @@ export const CLEANUP_EVENT_SOURCE = {
 } as const;
 
 export type CleanupEventSource = typeof CLEANUP_EVENT_SOURCE;
+
+/**
+ * The scheduled redrive: on AWS the on-failure destination receives only a failed batch's coordinates
+ * and the stream keeps records 24 h, so a cleanup that failed past its retries would leave its app's
+ * collection for good. The delete leaves a cleanup marker that the cleanup removes last; this schedule
+ * invokes the same function with an EventBridge Scheduled Event, and the function finishes every marker
+ * older than `markerAgeSeconds`. The CDK stack's rule and the local runtime's timer both read it.
+ */
+export const CLEANUP_REDRIVE = {
+  /** How often the redrive runs (an EventBridge `rate(...)`). */
+  rateMinutes: 15,
+  /**
+   * Markers younger than this are left to the stream, which normally removes them within seconds
+   * (retries and bisection included); only one left behind this long is the redrive's.
+   */
+  markerAgeSeconds: 60 * 60,
+  /** The local schedule's name (its log lines, the rule ARN in its events' `resources`). */
+  name: 'cleanupRedrive',
+} as const;

@@ -1,17 +1,22 @@
 /**
- * The cleanup consumer of the table's stream: for each App REMOVE, delete what belonged to the app
- * (role assignments, client record, claims). Partial batch failures are reported with Powertools'
- * BatchProcessor, so one failing record is retried (and finally dead-lettered) without re-running or
- * blocking the others. Records that are not App removals are filtered out by the event source mapping
- * and, should one arrive anyway, ignored.
+ * The cleanup function. Two triggers, one module:
+ * - the table's stream: for each App REMOVE, delete what belonged to the app (claims, role assignments,
+ *   client record, then its cleanup marker). Partial batch failures are reported with Powertools'
+ *   BatchProcessor, so one failing record is retried (and finally dead-lettered) without re-running or
+ *   blocking the others. Records that are not App removals are filtered out by the event source mapping
+ *   and, should one arrive anyway, ignored.
+ * - the redrive schedule (an EventBridge Scheduled Event): finish the apps whose marker is older than
+ *   the marker age, i.e. whose stream cleanup gave up (redrive.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import type { AppRepository } from '../db/app-repository.ts';
+import type { CleanupMarkers } from '../db/cleanup-markers.ts';
 import { logger } from '../logger.ts';
 import type { AppRecord } from '../model.ts';
+import { isScheduledEvent, redriveCleanup, type RedriveSummary } from './redrive.ts';
 import { cleanUpRemovedApp } from './remove-app.ts';
 
 /** The removed App's old image, or undefined for any record that is not an App removal. */
@@ -24,10 +29,19 @@ export function removedApp(record: DynamoDBRecord): AppRecord | undefined {
   return app as AppRecord;
 }
 
-export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+export interface CleanupHandler {
+  (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse>;
+  (event: ScheduledEvent, context: Context): Promise<RedriveSummary>;
+}
 
-export function cleanupHandler(repo: AppRepository): StreamHandler {
+export interface CleanupOptions {
+  /** The redrive's clock (tests move it instead of waiting an hour). */
+  now?: () => Date;
+}
+
+export function cleanupHandler(repo: AppRepository, markers: CleanupMarkers, options: CleanupOptions = {}): CleanupHandler {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const now = options.now ?? (() => new Date());
 
   async function cleanUpRecord(record: DynamoDBRecord): Promise<void> {
     const app = removedApp(record);
@@ -35,11 +49,18 @@ export function cleanupHandler(repo: AppRepository): StreamHandler {
       logger.warn('ignored a stream record that is not an App removal', { event_name: record.eventName });
       return;
     }
-    const summary = await cleanUpRemovedApp(repo, app);
+    const summary = await cleanUpRemovedApp(repo, markers, app);
     logger.info('removed app collection', { tenant_id: app.tenant_id, app_id: app.app_id, ...summary });
   }
 
   // Log fields are passed per line, never appended to the shared logger: locally, one process runs
   // this function and the API functions side by side.
-  return (event, context) => processPartialResponse(event, cleanUpRecord, processor, { context });
+  async function handle(event: DynamoDBStreamEvent | ScheduledEvent, context: Context) {
+    if (isScheduledEvent(event)) return redriveCleanup(repo, markers, now(), context);
+    if (!Array.isArray((event as Partial<DynamoDBStreamEvent>).Records)) {
+      throw new Error('Cleanup: neither a stream batch nor a Scheduled Event');
+    }
+    return processPartialResponse(event as DynamoDBStreamEvent, cleanUpRecord, processor, { context });
+  }
+  return handle as CleanupHandler;
 }

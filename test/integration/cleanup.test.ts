@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { LocalEventSourceMapping } from '../../infra/local/stream/event-source-m
 import { CLEANUP_EVENT_SOURCE } from '../../shared/cleanup/event-source.ts';
 import { cleanupHandler, removedApp } from '../../shared/cleanup/handler.ts';
 import { batchWrite } from '../../shared/db/batch-write.ts';
+import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { CreateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
@@ -36,7 +37,7 @@ const failuresToInject = new Map<string, number>();
 beforeAll(async () => {
   harness = await streamHarness(TABLE);
   service = new AppService(harness.repo);
-  const real = cleanupHandler(harness.repo);
+  const real = cleanupHandler(harness.repo, new CleanupMarkers(harness.doc, TABLE));
   mapping = new LocalEventSourceMapping({
     stream: harness.stream,
     functionName: 'cleanupApp',
@@ -107,12 +108,13 @@ describe('cleanup through the local stream', () => {
     expect(await collectionSize(tenant, prefixTwin.app_id)).toBe(2);
   });
 
-  it('releases claims a crashed delete left behind', async () => {
+  it('releases the claims of an App removed by another writer', async () => {
     const who = { tenantId: uniqueTenant(), subject: 's' };
     const subdomain = uniqueLabel('cl');
     const custom_domain = `${subdomain}.example.com`;
     const { app } = await service.create(who, input({ subdomain, custom_domain }));
-    await harness.repo.deleteApp(who.tenantId, app.app_id); // the delete died before releasing its claims
+    // Another writer removes the App item alone (as `aws dynamodb delete-item` would), claims left behind.
+    await harness.doc.send(new DeleteCommand({ TableName: TABLE, Key: { PK: `TENANT#${who.tenantId}`, SK: `APP#${app.app_id}` } }));
     await settled();
     await expect(service.create({ tenantId: uniqueTenant(), subject: 's' }, input({ subdomain, custom_domain }))).resolves.toBeDefined();
   });
@@ -170,7 +172,7 @@ describe('cleanup through the local stream', () => {
     await settled();
     const record = delivered.find((r) => removedApp(r)?.app_id === app.app_id);
     expect(record).toBeDefined();
-    const handler = cleanupHandler(harness.repo);
+    const handler = cleanupHandler(harness.repo, new CleanupMarkers(harness.doc, TABLE));
     for (let i = 0; i < 2; i++) {
       const response = await handler({ Records: [record!] }, lambdaContext('cleanupApp', `redeliver-${i}`, 60_000));
       expect(response.batchItemFailures).toEqual([]);
@@ -180,7 +182,7 @@ describe('cleanup through the local stream', () => {
   });
 
   it('ignores records that are not App removals if they arrive anyway', async () => {
-    const handler = cleanupHandler(harness.repo);
+    const handler = cleanupHandler(harness.repo, new CleanupMarkers(harness.doc, TABLE));
     const insert = { eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'TENANT#t' }, SK: { S: 'APP#x' } }, SequenceNumber: '1' } } as DynamoDBRecord;
     const role = { eventName: 'REMOVE', dynamodb: { Keys: { PK: { S: 'TENANT#t#APP#x' }, SK: { S: 'ROLE#r' } }, OldImage: { entity: { S: 'RoleAssignment' } }, SequenceNumber: '2' } } as DynamoDBRecord;
     const response = await handler({ Records: [insert, role] }, lambdaContext('cleanupApp', 'ignore', 60_000));
