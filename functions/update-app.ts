@@ -1,5 +1,5 @@
 /** PUT /v1/management/applications/{app_id}: partial update with optimistic concurrency (ETag / If-Match). */
-import { appResponse, pathAppId } from '#shared/http.ts';
+import { appResponse, pathAppId, versionsFromIfMatch } from '#shared/http/responses.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { UpdateAppBody } from '#shared/schemas/app.ts';
 import { appService } from '#shared/service/index.ts';
@@ -8,7 +8,7 @@ export const handler = apiHandler(
   'updateApp',
   async (event) => {
     const appId = pathAppId(event);
-    const app = await appService.update(event.caller, appId, event.body, event.headers['if-match']);
+    const app = await appService.update(event.caller, appId, event.body, versionsFromIfMatch(event.headers['if-match']));
     return appResponse(200, app);
   },
   UpdateAppBody,

@@ -17,16 +17,19 @@ import { ManagementHttpApi } from './constructs/http-api.ts';
 /** The issuer in cdk.json: fine for `cdk synth`, useless in a deployment. */
 export const PLACEHOLDER_ISSUER = 'https://auth.example.com';
 
-/** Exactly what each function's code calls (shared/db/app-repository.ts); no Scan anywhere. */
+/**
+ * Exactly what each function's code calls (shared/db/app-repository.ts); no Scan anywhere. IAM has no
+ * TransactWriteItems action: each action of a transaction needs its own (PutItem, DeleteItem, …).
+ */
 export const TABLE_ACCESS: Record<RouteName, DynamoAction[]> = {
-  // claims (put, read the holder and its app, release), the new collection (batch), the app item,
-  // idempotency records; no Query: a new app's collection is written, never read
-  createApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+  // one transaction of puts (claims, client record, role assignments, app, idempotency record);
+  // GetItem reads an idempotency record a retry replays
+  createApp: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   listApps: ['dynamodb:Query'],
-  // read-modify-write of the app, claims, role re-sync
-  updateApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
-  // conditional delete of the app and release of its claims
-  deleteApp: ['dynamodb:DeleteItem'],
+  // read the app, then one transaction: app and new claims (put), released claims and roles (delete)
+  updateApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  // read the app, then one transaction: app and claims (delete), cleanup marker (put)
+  deleteApp: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
 };
 
 const ROUTE_DESCRIPTIONS: Record<RouteName, string> = {

@@ -1,19 +1,45 @@
 /**
  * The storage of apps: the App items and their collections (client record, role assignments), with
  * the claims and idempotency records as its parts. Together with keys.ts, the db/ folder is the only
- * code that knows the table's keys and items. Every write is a single-item conditional write (dynalite
- * has no transactions); the service orders them so that a crash between two writes leaves a state that
- * a later request repairs (README, "Crash safety").
+ * code that knows the table's keys and items.
+ *
+ * Every change of an app is ONE TransactWriteItems, so there is no state between steps to repair:
+ *   create: claims (`attribute_not_exists`) + client record + role assignments + App (+ idempotency record)
+ *   update: App (on the version read) + new claims + releases of old ones (on ownership) + role changes
+ *   delete: App (on the version read) + releases of its claims + a cleanup marker
+ * Each conditioned action is named (`WriteCondition`), and a cancelled transaction says which failed.
  */
-import {
-  DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppRecord } from '../model.ts';
 import { batchWrite } from './batch-write.ts';
-import { Claims } from './claims.ts';
-import { applied, isConditionFailure } from './conditional.ts';
-import { IdempotencyRecords } from './idempotency-records.ts';
-import { keys } from './keys.ts';
+import { Claims, releaseClaim, takeClaim } from './claims.ts';
+import { CleanupMarkers } from './cleanup-markers.ts';
+import { IdempotencyRecords, putIdempotencyRecord, type IdempotencyRecord } from './idempotency-records.ts';
+import { keys, type ClaimKind } from './keys.ts';
+import { transactWrite, type NamedAction, type WriteAction } from './transaction.ts';
+
+/** What a cancelled transaction can name. */
+export type WriteCondition = 'app' | `claim:${ClaimKind}` | `release:${ClaimKind}` | 'idempotency';
+
+export type ClaimedValues = Partial<Record<ClaimKind, string>>;
+
+export interface NewApp {
+  app: AppRecord;
+  secretHash: string;
+  roleIds: readonly string[];
+  now: Date;
+  idempotency?: { keyHash: string; record: IdempotencyRecord };
+}
+
+export interface AppChange {
+  next: AppRecord;
+  /** The version the change was made from: the App is written only if it is still at it. */
+  expectedVersion: number;
+  claim: ClaimedValues;
+  release: ClaimedValues;
+  roles: { add: readonly string[]; remove: readonly string[] };
+  now: Date;
+}
 
 const ITEM_ONLY_FIELDS = ['PK', 'SK', 'entity'] as const;
 
@@ -23,18 +49,27 @@ function toApp(item: Record<string, unknown>): AppRecord {
   return app as AppRecord;
 }
 
+export function claimedEntries(values: ClaimedValues): [ClaimKind, string][] {
+  return (Object.entries(values) as [ClaimKind, string | undefined][]).filter(
+    (entry): entry is [ClaimKind, string] => entry[1] !== undefined,
+  );
+}
+
 export class AppRepository {
-  /** Subdomain and custom-domain claims: uniqueness across all tenants. */
+  /** Subdomain and custom-domain claims, for the cleanup of Apps removed outside the service. */
   readonly claims: Claims;
   /** Idempotency records of create (contract §8), in the same table. */
   readonly idempotency: IdempotencyRecords;
+  /** Markers of deleted apps whose cleanup is not finished (written by the delete's transaction). */
+  readonly cleanupMarkers: CleanupMarkers;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
   ) {
-    this.claims = new Claims(db, table, (tenantId, appId) => this.getApp(tenantId, appId));
+    this.claims = new Claims(db, table);
     this.idempotency = new IdempotencyRecords(db, table);
+    this.cleanupMarkers = new CleanupMarkers(db, table);
   }
 
   async getApp(tenantId: string, appId: string): Promise<AppRecord | undefined> {
@@ -65,85 +100,102 @@ export class AppRepository {
     return { apps: apps.slice(0, limit), more: apps.length > limit };
   }
 
-  /** Writes a new app. False if the id exists: only a retried idempotent create reuses an id. */
-  async insertApp(app: AppRecord): Promise<boolean> {
-    return this.putApp(app, 'attribute_not_exists(PK)');
-  }
-
-  /** Replaces the app if it is still at `expectedVersion`. False when another write got there first. */
-  async replaceApp(app: AppRecord, expectedVersion: number): Promise<boolean> {
-    return this.putApp(app, 'version = :expected', { ':expected': expectedVersion });
-  }
-
-  private putApp(app: AppRecord, condition: string, values?: Record<string, unknown>): Promise<boolean> {
-    return applied(
-      this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      ),
-    );
-  }
-
-  /** Deletes the app and returns what it was, or undefined when there was none. */
-  async deleteApp(tenantId: string, appId: string): Promise<AppRecord | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: keys.app(tenantId, appId),
-          ConditionExpression: 'attribute_exists(PK)',
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return Attributes ? toApp(Attributes) : undefined;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /**
-   * A new app's collection in one BatchWriteItem per 25 items: the client record (the only place the
-   * secret's hash is stored) and one role assignment per role id. Puts only, so a retried create
-   * rewrites the same items.
-   */
-  async writeNewAppCollection(app: AppRecord, secretHash: string, roleIds: readonly string[], now: Date): Promise<void> {
+  /** A new app with everything it owns, in one transaction. */
+  async createApp({ app, secretHash, roleIds, now, idempotency }: NewApp): Promise<void> {
+    const owner = { tenantId: app.tenant_id, appId: app.app_id };
     const client = {
       ...keys.client(app.tenant_id, app.app_id, app.client_id), entity: 'Client',
       tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, client_secret_hash: secretHash,
       created_at: now.toISOString(),
     };
-    const roles = roleIds.map((roleId) => this.roleAssignment(app, roleId, now));
-    await batchWrite(this.db, this.table, [client, ...roles].map((Item) => ({ PutRequest: { Item } })));
+    await transactWrite<WriteCondition>(this.db, [
+      ...claimedEntries(claimedValuesOf(app)).map(([kind, value]) => ({
+        name: `claim:${kind}` as const, action: takeClaim(this.table, kind, value, owner, now),
+      })),
+      { action: { Put: { TableName: this.table, Item: client } } },
+      ...roleIds.map((roleId) => ({ action: this.putRole(app, roleId, now) })),
+      { name: 'app', action: this.putApp(app, 'attribute_not_exists(PK)') },
+      ...(idempotency
+        ? [{
+            name: 'idempotency' as const,
+            action: putIdempotencyRecord(this.table, app.tenant_id, idempotency.keyHash, idempotency.record, now),
+          }]
+        : []),
+    ]);
   }
 
-  private roleAssignment(app: AppRecord, roleId: string, now: Date) {
-    return {
-      ...keys.role(app.tenant_id, app.app_id, roleId), entity: 'RoleAssignment',
-      tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, role_id: roleId,
-      source: 'first_client', assigned_at: now.toISOString(),
-    };
+  /** How many actions `updateApp` would send for this change (DynamoDB allows 100). */
+  static changeSize(change: Pick<AppChange, 'claim' | 'release' | 'roles'>): number {
+    return 1 + claimedEntries(change.claim).length + claimedEntries(change.release).length
+      + change.roles.add.length + change.roles.remove.length;
+  }
+
+  /** The app's new state with its claim moves and role changes, in one transaction. */
+  async updateApp({ next, expectedVersion, claim, release, roles, now }: AppChange): Promise<void> {
+    const owner = { tenantId: next.tenant_id, appId: next.app_id };
+    await transactWrite<WriteCondition>(this.db, [
+      { name: 'app', action: this.putApp(next, 'version = :expected', { ':expected': expectedVersion }) },
+      ...claimedEntries(claim).map(([kind, value]) => ({
+        name: `claim:${kind}` as const, action: takeClaim(this.table, kind, value, owner, now),
+      })),
+      ...claimedEntries(release).map(([kind, value]) => ({
+        name: `release:${kind}` as const, action: releaseClaim(this.table, kind, value, owner),
+      })),
+      ...roles.add.map((roleId) => ({ action: this.putRole(next, roleId, now) })),
+      ...roles.remove.map((roleId) => ({
+        action: { Delete: { TableName: this.table, Key: keys.role(next.tenant_id, next.app_id, roleId) } },
+      })),
+    ]);
   }
 
   /**
-   * Makes the app's `first_client` role assignments equal `roleIds`. Assignments other services wrote
-   * (another `source`) are left alone.
+   * Deletes the app (if still at the version read) with its claims, and leaves a cleanup marker that
+   * the stream-driven cleanup removes last, or the scheduled redrive finishes (README, "Delete").
    */
-  async syncFirstClientRoles(app: AppRecord, roleIds: readonly string[], now: Date): Promise<void> {
-    const existing = await this.queryCollection(app.tenant_id, app.app_id, keys.ROLE_PREFIX);
-    const ours = new Set(existing.filter((item) => item.source === 'first_client').map((item) => String(item.role_id)));
-    const wanted = new Set(roleIds);
-    const puts = [...wanted].filter((roleId) => !ours.has(roleId)).map((roleId) => ({
-      PutRequest: { Item: this.roleAssignment(app, roleId, now) },
-    }));
-    const deletes = [...ours].filter((roleId) => !wanted.has(roleId)).map((roleId) => ({
-      DeleteRequest: { Key: keys.role(app.tenant_id, app.app_id, roleId) },
-    }));
-    await batchWrite(this.db, this.table, [...puts, ...deletes]);
+  async deleteApp(app: AppRecord, release: ClaimedValues, now: Date): Promise<void> {
+    const owner = { tenantId: app.tenant_id, appId: app.app_id };
+    await transactWrite<WriteCondition>(this.db, [
+      {
+        name: 'app',
+        action: {
+          Delete: {
+            TableName: this.table,
+            Key: keys.app(app.tenant_id, app.app_id),
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': app.version },
+          },
+        },
+      },
+      ...claimedEntries(release).map(([kind, value]) => ({
+        name: `release:${kind}` as const, action: releaseClaim(this.table, kind, value, owner),
+      })),
+      { action: { Put: { TableName: this.table, Item: this.cleanupMarkers.markerItem(app, now) } } },
+    ] satisfies NamedAction<WriteCondition>[]);
+  }
+
+  private putApp(app: AppRecord, condition: string, values?: Record<string, unknown>): WriteAction {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { ...app, ...keys.app(app.tenant_id, app.app_id), entity: 'App' },
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      },
+    };
+  }
+
+  /** A role assignment of the app's first client (the storage contract in the README). */
+  private putRole(app: AppRecord, roleId: string, now: Date): WriteAction {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...keys.role(app.tenant_id, app.app_id, roleId), entity: 'RoleAssignment',
+          tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, role_id: roleId,
+          source: 'first_client', assigned_at: now.toISOString(),
+        },
+      },
+    };
   }
 
   /**
@@ -153,47 +205,30 @@ export class AppRepository {
   async removeAppCollection(tenantId: string, appId: string): Promise<{ removed: number; calls: number }> {
     let removed = 0;
     const stats = { calls: 0 };
-    for await (const items of this.collectionPages(tenantId, appId, { keysOnly: true })) {
-      stats.calls++;
-      await batchWrite(this.db, this.table, items.map((key) => ({ DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } })), stats);
-      removed += items.length;
-    }
-    return { removed, calls: stats.calls };
-  }
-
-  async listRoleAssignments(tenantId: string, appId: string): Promise<Record<string, unknown>[]> {
-    return this.queryCollection(tenantId, appId, keys.ROLE_PREFIX);
-  }
-
-  private async queryCollection(tenantId: string, appId: string, prefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    for await (const page of this.collectionPages(tenantId, appId, { prefix })) items.push(...page);
-    return items;
-  }
-
-  /**
-   * The app's collection, one Query page at a time. `keysOnly` (the cleanup) reads big pages of keys;
-   * otherwise whole items, strongly consistent (role sync reads what it just wrote).
-   */
-  private async *collectionPages(
-    tenantId: string, appId: string, query: { prefix?: string; keysOnly?: boolean },
-  ): AsyncGenerator<Record<string, unknown>[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: query.prefix ? 'PK = :pk AND begins_with(SK, :prefix)' : 'PK = :pk',
-          ExpressionAttributeValues: {
-            ':pk': keys.collection(tenantId, appId),
-            ...(query.prefix ? { ':prefix': query.prefix } : {}),
-          },
-          ...(query.keysOnly ? { ProjectionExpression: 'PK, SK', Limit: 1_000 } : { ConsistentRead: true }),
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId) },
+          ProjectionExpression: 'PK, SK',
+          Limit: 1_000,
           ExclusiveStartKey: startKey,
         }),
       );
-      yield page.Items ?? [];
+      stats.calls++;
+      const items = page.Items ?? [];
+      await batchWrite(this.db, this.table, items.map((key) => ({ DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } })), stats);
+      removed += items.length;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    return { removed, calls: stats.calls };
   }
 }
+
+/** The values an app holds claims on. */
+export const claimedValuesOf = (app: Pick<AppRecord, 'subdomain' | 'custom_domain'>): ClaimedValues => ({
+  subdomain: app.subdomain,
+  custom_domain: app.custom_domain?.domain,
+});

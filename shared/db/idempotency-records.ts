@@ -1,22 +1,33 @@
 /**
  * Idempotency records of create (contract §8): `TENANT#<tid>#IDEM#<hash of the key>` / `IDEM`, with the
- * TTL attribute `expires_at`. Every write is conditional on the record the caller saw.
+ * TTL attribute `expires_at`. A record is written in the same transaction as the app it answers for,
+ * so there is never a record without its app, nor an app made under a key without its record.
  */
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { applied } from './conditional.ts';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
+import type { WriteAction } from './transaction.ts';
 
 export interface IdempotencyRecord {
-  state: 'pending' | 'done';
   request_hash: string;
   app_id: string;
-  client_id: string;
-  secret_sealed: string;
-  result_sealed?: string;
-  /** Epoch ms until which a pending request owns the key. */
-  lease_until: number;
-  /** Epoch seconds: the table's TTL attribute. */
+  /** The original 201's app and secret, sealed under a key derived from the Idempotency-Key. */
+  result_sealed: string;
+  /** Epoch seconds: the table's TTL attribute. TTL deletes lag, so readers check it themselves. */
   expires_at: number;
+}
+
+/** Writes the record unless a live one holds the key (an expired one awaiting TTL deletion is replaced). */
+export function putIdempotencyRecord(
+  table: string, tenantId: string, keyHash: string, record: IdempotencyRecord, now: Date,
+): WriteAction {
+  return {
+    Put: {
+      TableName: table,
+      Item: { ...record, ...keys.idempotency(tenantId, keyHash), entity: 'Idempotency' },
+      ConditionExpression: 'attribute_not_exists(PK) OR expires_at <= :now',
+      ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+    },
+  };
 }
 
 export class IdempotencyRecords {
@@ -25,38 +36,10 @@ export class IdempotencyRecords {
     private readonly table: string,
   ) {}
 
-  /**
-   * Writes an idempotency record: a new one (`replacing` undefined), or in place of exactly the record
-   * seen (a lapsed lease, an expired replay). False when someone else wrote first.
-   */
-  async put(
-    tenantId: string, keyHash: string, record: IdempotencyRecord, replacing?: IdempotencyRecord,
-  ): Promise<boolean> {
-    return applied(
-      this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...record, ...keys.idempotency(tenantId, keyHash), entity: 'Idempotency' },
-          ...(replacing
-            ? {
-                ConditionExpression: 'lease_until = :lease AND expires_at = :expires AND #state = :state',
-                ExpressionAttributeNames: { '#state': 'state' },
-                ExpressionAttributeValues: { ':lease': replacing.lease_until, ':expires': replacing.expires_at, ':state': replacing.state },
-              }
-            : { ConditionExpression: 'attribute_not_exists(PK)' }),
-        }),
-      ),
-    );
-  }
-
   async get(tenantId: string, keyHash: string): Promise<IdempotencyRecord | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash), ConsistentRead: true }),
     );
     return Item as IdempotencyRecord | undefined;
-  }
-
-  async delete(tenantId: string, keyHash: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.idempotency(tenantId, keyHash) }));
   }
 }

@@ -1,22 +1,17 @@
 /**
  * The rules of create, list, update and delete (contract §3–§6). Storage details stay in the
- * repository; HTTP details stay in the handlers.
+ * repository; HTTP details stay at the edge (shared/http/ and the handlers).
  *
- * Write order (no transactions, so each step leaves a repairable state if the process dies after it):
- *   create: claim subdomain/domain → client record + role assignments → app item (the commit point);
- *           with an Idempotency-Key, wrapped by idempotent-create.ts.
- *   update: claim new values → conditional write of the app on the version read → release old values
- *           → re-sync role assignments.
- *   delete: conditional delete of the app → release its claims.
- * A claim whose owner never came to name it is taken over once older than CLAIM_GRACE_MS; items in a
- * collection whose app was never written are unreachable (the app id is random, no App names it) and
- * harmless; an idempotent retry completes them.
+ * Each change is one transaction (see the repository), so the rules here are only about deciding
+ * what to write and reading the answer: which condition failed, and whether to try again.
  */
-import { Conflict, NotFound, PreconditionFailed, ServiceUnavailable } from '../errors.ts';
-import type { AppRepository } from '../db/app-repository.ts';
-import type { ClaimOwner } from '../db/claims.ts';
+import {
+  AppRepository, claimedEntries, claimedValuesOf, type AppChange, type ClaimedValues, type NewApp,
+} from '../db/app-repository.ts';
 import type { ClaimKind } from '../db/keys.ts';
-import { type AppRecord, etagOf } from '../model.ts';
+import { ConditionsFailed, MAX_TRANSACTION_ACTIONS, TransactionContention } from '../db/transaction.ts';
+import { Conflict, InvalidRequest, NotFound, Unavailable, VersionMismatch } from '../errors.ts';
+import type { AppRecord } from '../model.ts';
 import type { CreateAppInput, UpdateAppInput } from '../schemas/app.ts';
 import { defaultOidcClient, type FirstClient } from '../schemas/client.ts';
 import { hashSecret, newAppId, newClientId, newClientSecret } from './credentials.ts';
@@ -43,8 +38,12 @@ export interface Actor {
   subject: string;
 }
 
-/** Optimistic-concurrency retries of one update; each loser backs off with jitter before re-reading. */
-const UPDATE_ATTEMPTS = 12;
+/**
+ * Attempts of one write that lost a race: another update of the same app got there first (re-read and
+ * apply the patch to its version), or DynamoDB cancelled a transaction that met another on the same
+ * items. Each loser backs off with full jitter; only sustained contention on one app ends in 503.
+ */
+const WRITE_ATTEMPTS = 10;
 const backoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
 
@@ -53,20 +52,44 @@ const CLAIM_CONFLICT: Record<ClaimKind, () => Conflict> = {
   custom_domain: () => new Conflict('The custom domain is already taken', 'CUSTOM_DOMAIN_TAKEN'),
 };
 
-type ClaimedValues = Partial<Record<ClaimKind, string>>;
+/** Subdomain first, as the contract lists them: a caller fixes one thing at a time. */
+function claimConflict(failed: ReadonlySet<string>): Conflict | undefined {
+  if (failed.has('claim:subdomain')) return CLAIM_CONFLICT.subdomain();
+  if (failed.has('claim:custom_domain')) return CLAIM_CONFLICT.custom_domain();
+  return undefined;
+}
 
-const claimedValues = (app: Pick<AppRecord, 'subdomain' | 'custom_domain'>): ClaimedValues => ({
-  subdomain: app.subdomain,
-  custom_domain: app.custom_domain?.domain,
-});
+/** The create's key was already used (contract §8): the idempotent create replays what it stored. */
+export class IdempotencyKeyTaken extends Error {
+  constructor() {
+    super('Idempotency-Key already holds a request');
+    this.name = 'IdempotencyKeyTaken';
+  }
+}
 
-const roleIdsOf = (client: FirstClient): string[] => client.role_ids ?? [];
+const roleIdsOf = (client: FirstClient): readonly string[] => client.role_ids ?? [];
 
-/** `If-Match` as RFC 9110 reads it: `*`, or a list of (possibly weak) entity tags. */
-export function ifMatchAccepts(header: string, app: AppRecord): boolean {
-  if (header.trim() === '*') return true;
-  const current = etagOf(app);
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === current);
+/** Contract §3, Update: `{}` (every field omitted) changes nothing, not even the version. */
+const isEmptyPatch = (patch: UpdateAppInput) => Object.values(patch).every((value) => value === undefined);
+
+/** The App a create writes: the caller's settings plus what the service owns. */
+export function newApp(actor: Actor, input: CreateAppInput, plan: CreatePlan, now: Date): AppRecord {
+  const iso = now.toISOString();
+  const { first_client_authentication_protocol: protocol, first_client, custom_domain, ...settable } = input;
+  return {
+    ...settable,
+    app_id: plan.appId,
+    tenant_id: actor.tenantId,
+    version: 1,
+    ...(custom_domain ? { custom_domain: { domain: custom_domain, status: 'pending', updated_at: iso } } : {}),
+    client_id: plan.clientId,
+    first_client: first_client
+      ? ({ authentication_protocol: protocol, ...first_client } as FirstClient)
+      : defaultOidcClient(input.app_name),
+    created_at: iso,
+    created_by: actor.subject,
+    updated_at: iso,
+  };
 }
 
 export class AppService {
@@ -77,36 +100,30 @@ export class AppService {
 
   async create(actor: Actor, input: CreateAppInput, plan: CreatePlan = newCreatePlan(this.clock())): Promise<CreatedApp> {
     const now = this.clock();
-    const iso = now.toISOString();
-    const { first_client_authentication_protocol: protocol, first_client, custom_domain, ...settable } = input;
-    const app: AppRecord = {
-      ...settable,
-      app_id: plan.appId,
-      tenant_id: actor.tenantId,
-      version: 1,
-      ...(custom_domain ? { custom_domain: { domain: custom_domain, status: 'pending', updated_at: iso } } : {}),
-      client_id: plan.clientId,
-      first_client: first_client
-        ? ({ authentication_protocol: protocol, ...first_client } as FirstClient)
-        : defaultOidcClient(input.app_name),
-      created_at: iso,
-      created_by: actor.subject,
-      updated_at: iso,
-    };
-    const owner = { tenantId: app.tenant_id, appId: app.app_id, appVersion: app.version };
-    const claimed = await this.claimAll(claimedValues(app), owner, now);
-    try {
-      await this.repo.writeNewAppCollection(app, hashSecret(plan.clientSecret), roleIdsOf(app.first_client), now);
-      if (await this.repo.insertApp(app)) return { app, clientSecret: plan.clientSecret };
-      // The id exists: an idempotent retry of a create that crashed after its commit point.
-      const existing = await this.repo.getApp(app.tenant_id, app.app_id);
-      if (!existing) throw new Error('app id collision with a deleted app');
-      return { app: existing, clientSecret: plan.clientSecret };
-    } catch (error) {
-      // The app id is new and ours alone, so releasing its claims cannot take them from anyone, unless
-      // the app item was written after all (a lost response): then the claims are its own and stay.
-      await this.releaseUnlessCommitted(claimed, owner).catch(() => undefined);
-      throw error;
+    const created = { app: newApp(actor, input, plan, now), clientSecret: plan.clientSecret };
+    await this.insert(created, now);
+    return created;
+  }
+
+  /**
+   * Writes a new app and everything it owns in one transaction (with its idempotency record, when
+   * given). Throws `IdempotencyKeyTaken` when that record's key is held by a live record.
+   */
+  async insert({ app, clientSecret }: CreatedApp, now: Date, idempotency?: NewApp['idempotency']): Promise<void> {
+    const write: NewApp = { app, secretHash: hashSecret(clientSecret), roleIds: roleIdsOf(app.first_client), now, idempotency };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.repo.createApp(write);
+      } catch (error) {
+        if (error instanceof TransactionContention && attempt < WRITE_ATTEMPTS) {
+          await backoff(attempt);
+          continue;
+        }
+        if (error instanceof TransactionContention) throw new Unavailable();
+        if (!(error instanceof ConditionsFailed)) throw error;
+        if (error.failed.has('idempotency')) throw new IdempotencyKeyTaken();
+        throw claimConflict(error.failed) ?? error;
+      }
     }
   }
 
@@ -114,84 +131,119 @@ export class AppService {
     return this.repo.listApps(actor.tenantId, limit, afterAppId);
   }
 
-  async update(actor: Actor, appId: string, patch: UpdateAppInput, ifMatch?: string): Promise<AppRecord> {
-    for (let attempt = 1; attempt <= UPDATE_ATTEMPTS; attempt++) {
+  /**
+   * Applies the patch to the app's current version. With `expectedVersions` (the caller's If-Match),
+   * only if the app is at one of them (else `VersionMismatch`); without, a lost race re-reads and
+   * applies the patch again, so concurrent updates never lose each other's fields.
+   */
+  async update(actor: Actor, appId: string, patch: UpdateAppInput, expectedVersions?: readonly number[]): Promise<AppRecord> {
+    const notOurs = new Set<string>();
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
       const current = await this.repo.getApp(actor.tenantId, appId);
       if (!current) throw new NotFound();
-      if (ifMatch !== undefined && !ifMatchAccepts(ifMatch, current)) throw new PreconditionFailed();
+      if (expectedVersions && !expectedVersions.includes(current.version)) throw new VersionMismatch();
+      if (isEmptyPatch(patch)) return current;
       const now = this.clock();
       const next = applyPatch(current, patch, now);
-      const before = claimedValues(current);
-      const after = claimedValues(next);
-      const added = changedValues(after, before);
-      // Claims made for `next.version` survive a release by an older version (see Claims.release).
-      await this.claimAll(added, { tenantId: next.tenant_id, appId, appVersion: next.version }, now);
-      if (!(await this.repo.replaceApp(next, current.version))) {
-        if (ifMatch !== undefined) throw new PreconditionFailed();
-        await backoff(attempt); // someone else wrote first: re-read and apply the patch to their version
-        continue;
+      const change = planChange(current, next, patch.first_client !== undefined, notOurs, now);
+      try {
+        await this.repo.updateApp(change);
+        return next;
+      } catch (error) {
+        if (error instanceof TransactionContention) {
+          await backoff(attempt);
+          continue;
+        }
+        if (!(error instanceof ConditionsFailed)) throw error;
+        if (error.failed.has('app')) {
+          // Someone else wrote first. A claim failing alongside may be this very app's new value.
+          if (expectedVersions) throw new VersionMismatch();
+          await backoff(attempt);
+          continue;
+        }
+        const conflict = claimConflict(error.failed);
+        // A value held by this very app (a concurrent update moved it there first) is a lost race, not a
+        // conflict; and DynamoDB need not report every failed condition. Only a version still current says 409.
+        if (conflict && (await this.repo.getApp(actor.tenantId, appId))?.version === current.version) throw conflict;
+        if (conflict) continue;
+        // A claim this app named is no longer its own (an outside writer moved it): nothing to release.
+        for (const kind of releasedKinds(error.failed)) notOurs.add(claimName(kind, change.release[kind]));
       }
-      for (const [kind, value] of entriesOf(changedValues(before, after))) {
-        await this.repo.claims.release(kind, value, { tenantId: next.tenant_id, appId }, current.version);
-      }
-      if (patch.first_client !== undefined) await this.syncRolesToLatest(next, now);
-      return next;
     }
-    // Only under sustained contention on one app: the caller may simply retry.
-    throw new ServiceUnavailable();
+    throw new Unavailable();
   }
 
   async delete(actor: Actor, appId: string): Promise<void> {
-    const deleted = await this.repo.deleteApp(actor.tenantId, appId);
-    if (!deleted) throw new NotFound();
-    await this.releaseAll(claimedValues(deleted), { tenantId: deleted.tenant_id, appId });
-  }
-
-  /**
-   * Role assignments follow the latest stored client: if another update landed while this one synced,
-   * sync again to that one, so concurrent updates converge on the app's final `role_ids`.
-   */
-  private async syncRolesToLatest(written: AppRecord, now: Date): Promise<void> {
-    let target: AppRecord | undefined = written;
-    for (let round = 0; target && round < UPDATE_ATTEMPTS; round++) {
-      await this.repo.syncFirstClientRoles(target, roleIdsOf(target.first_client), now);
-      const latest = await this.repo.getApp(target.tenant_id, target.app_id);
-      target = latest && latest.version !== target.version ? latest : undefined;
-    }
-  }
-
-  private async claimAll(values: ClaimedValues, owner: ClaimOwner, now: Date): Promise<ClaimedValues> {
-    const claimed: ClaimedValues = {};
-    for (const [kind, value] of entriesOf(values)) {
-      if (!(await this.repo.claims.take(kind, value, owner, now))) {
-        // Claims this request made for a brand-new app are released; those made by an update are left
-        // to the grace-period takeover, since a concurrent update of the same app may rely on them.
-        if (owner.appVersion === 1) await this.releaseAll(claimed, owner);
-        throw CLAIM_CONFLICT[kind]();
+    const notOurs = new Set<string>();
+    for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
+      const current = await this.repo.getApp(actor.tenantId, appId);
+      if (!current) throw new NotFound();
+      const release = without(claimedValuesOf(current), notOurs);
+      try {
+        return await this.repo.deleteApp(current, release, this.clock());
+      } catch (error) {
+        if (error instanceof TransactionContention || (error instanceof ConditionsFailed && error.failed.has('app'))) {
+          await backoff(attempt); // changed or deleted meanwhile: read it again
+          continue;
+        }
+        if (!(error instanceof ConditionsFailed)) throw error;
+        for (const kind of releasedKinds(error.failed)) notOurs.add(claimName(kind, release[kind]));
       }
-      claimed[kind] = value;
     }
-    return claimed;
-  }
-
-  private async releaseUnlessCommitted(claimed: ClaimedValues, owner: ClaimOwner): Promise<void> {
-    if (!(await this.repo.getApp(owner.tenantId, owner.appId))) await this.releaseAll(claimed, owner);
-  }
-
-  private async releaseAll(values: ClaimedValues, owner: Omit<ClaimOwner, 'appVersion'>): Promise<void> {
-    for (const [kind, value] of entriesOf(values)) await this.repo.claims.release(kind, value, owner);
+    throw new Unavailable();
   }
 }
 
-function entriesOf(values: ClaimedValues): [ClaimKind, string][] {
-  return (Object.entries(values) as [ClaimKind, string | undefined][]).filter(
-    (entry): entry is [ClaimKind, string] => entry[1] !== undefined,
-  );
+function releasedKinds(failed: ReadonlySet<string>): ClaimKind[] {
+  return (['subdomain', 'custom_domain'] as const).filter((kind) => failed.has(`release:${kind}`));
 }
 
 /** Values in `a` that `b` does not have. */
 function changedValues(a: ClaimedValues, b: ClaimedValues): ClaimedValues {
-  return Object.fromEntries(entriesOf(a).filter(([kind, value]) => b[kind] !== value));
+  return Object.fromEntries(claimedEntries(a).filter(([kind, value]) => b[kind] !== value));
+}
+
+/** A claim as one string, to remember the ones found not to be the app's. */
+const claimName = (kind: ClaimKind, value: string | undefined) => `${kind}#${value}`;
+
+function without(values: ClaimedValues, claims: ReadonlySet<string>): ClaimedValues {
+  return Object.fromEntries(claimedEntries(values).filter(([kind, value]) => !claims.has(claimName(kind, value))));
+}
+
+/**
+ * What one update writes: the new App, claims of its new values, releases of its old ones, and (when
+ * the body sent a `first_client`) the role assignments that make the stored ones equal its `role_ids`.
+ * The stored App names exactly the assignments this service wrote (they change in the same
+ * transaction), so the difference needs no Query.
+ */
+export function planChange(
+  current: AppRecord, next: AppRecord, clientReplaced: boolean, notOurs: ReadonlySet<string>, now: Date,
+): AppChange {
+  const before = claimedValuesOf(current);
+  const after = claimedValuesOf(next);
+  const oldRoles = clientReplaced ? roleIdsOf(current.first_client) : [];
+  const newRoles = clientReplaced ? roleIdsOf(next.first_client) : [];
+  const change: AppChange = {
+    next,
+    expectedVersion: current.version,
+    claim: changedValues(after, before),
+    release: without(changedValues(before, after), notOurs),
+    roles: {
+      add: newRoles.filter((roleId) => !oldRoles.includes(roleId)),
+      remove: oldRoles.filter((roleId) => !newRoles.includes(roleId)),
+    },
+    now,
+  };
+  // 50 role ids at most on each side, so only a near-total role swap that also moves both domains
+  // passes DynamoDB's 100 actions. Refused whole rather than split: a split would not be atomic.
+  if (AppRepository.changeSize(change) > MAX_TRANSACTION_ACTIONS) {
+    throw new InvalidRequest('Too many changes in one update', [{
+      path: 'first_client.role_ids',
+      message: `One update can change at most ${MAX_TRANSACTION_ACTIONS - 1} items (role assignments added or removed, `
+        + 'subdomain and custom domain moves); send the role change and the domain moves as two updates',
+    }]);
+  }
+  return change;
 }
 
 /**

@@ -12,8 +12,6 @@ export const IdempotencyKey = v.pipe(v.string(), v.regex(/^[\x20-\x7e]{1,255}$/,
 
 /** How long a completed request is replayed. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
-/** How long an unfinished request holds its key before a retry may take over (well above the Lambda timeout). */
-export const IDEMPOTENCY_LEASE_MS = 60_000;
 
 export const idempotencyKeyHash = (key: string): string =>
   createHash('sha256').update(`management-apps/idempotency-key/${key}`).digest('base64url');

@@ -1,15 +1,21 @@
 /**
  * Create with an Idempotency-Key (contract §8): the same key and body replay the original 201, a
- * different body is a 422, a key still in flight is a 409. The record is sealed under a key derived
- * from the Idempotency-Key (idempotency.ts), which is never stored.
+ * different body is a 422. The record is written in the create's own transaction, sealed under a key
+ * derived from the Idempotency-Key (idempotency.ts), which is never stored. So a key holds either
+ * nothing (the create did not happen: a retry simply creates) or a finished app with its answer:
+ * there is no "in progress" state to lease, time out or take over. Two requests racing with one key
+ * both try; the transaction lets one win and the other replays the winner's answer.
  */
-import type { IdempotencyRecord, IdempotencyRecords } from '../db/idempotency-records.ts';
-import { HttpError, IdempotencyInProgress, UnprocessableEntity } from '../errors.ts';
+import type { IdempotencyRecords } from '../db/idempotency-records.ts';
+import { IdempotencyKeyReused, Unavailable } from '../errors.ts';
 import type { CreateAppInput } from '../schemas/app.ts';
-import { type Actor, type AppService, type CreatedApp, newCreatePlan } from './app-service.ts';
 import {
-  IDEMPOTENCY_LEASE_MS, IDEMPOTENCY_TTL_SECONDS, idempotencyKeyHash, requestHash, sealerFor,
-} from './idempotency.ts';
+  type Actor, type AppService, type CreatedApp, IdempotencyKeyTaken, newApp, newCreatePlan,
+} from './app-service.ts';
+import { IDEMPOTENCY_TTL_SECONDS, idempotencyKeyHash, requestHash, sealerFor } from './idempotency.ts';
+
+/** A live record that vanished between the failed write and the read (expired meanwhile): try again. */
+const ATTEMPTS = 3;
 
 export class IdempotentCreate {
   constructor(
@@ -18,53 +24,33 @@ export class IdempotentCreate {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /**
-   * Create with an Idempotency-Key (contract §8). The ids and the secret are fixed (sealed) in the
-   * record before anything else is written, so a retry after a crash finishes the same app instead of
-   * making a second one.
-   */
   async create(actor: Actor, input: CreateAppInput, idempotencyKey: string): Promise<CreatedApp> {
     const keyHash = idempotencyKeyHash(idempotencyKey);
     const sealer = sealerFor(idempotencyKey, actor.tenantId);
     const fingerprint = requestHash(input);
-    const now = this.clock();
-    const plan = newCreatePlan(now);
-    const fresh: IdempotencyRecord = {
-      state: 'pending', request_hash: fingerprint, app_id: plan.appId, client_id: plan.clientId,
-      secret_sealed: sealer.seal(plan.clientSecret), lease_until: now.getTime() + IDEMPOTENCY_LEASE_MS,
-      expires_at: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
-    };
-    let chosen = plan;
-    if (!(await this.records.put(actor.tenantId, keyHash, fresh))) {
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      const now = this.clock();
+      const plan = newCreatePlan(now);
+      const created: CreatedApp = { app: newApp(actor, input, plan, now), clientSecret: plan.clientSecret };
+      const record = {
+        request_hash: fingerprint,
+        app_id: created.app.app_id,
+        result_sealed: sealer.seal(JSON.stringify(created)),
+        expires_at: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
+      };
+      try {
+        await this.apps.insert(created, now, { keyHash, record });
+        return created;
+      } catch (error) {
+        if (!(error instanceof IdempotencyKeyTaken)) throw error;
+      }
       const seen = await this.records.get(actor.tenantId, keyHash);
-      const expired = !seen || seen.expires_at * 1000 <= now.getTime();
-      if (!expired && seen.request_hash !== fingerprint) {
-        throw new UnprocessableEntity('Idempotency-Key was already used with a different request body');
+      if (!seen || seen.expires_at <= Math.floor(this.clock().getTime() / 1000)) continue;
+      if (seen.request_hash !== fingerprint) {
+        throw new IdempotencyKeyReused();
       }
-      if (!expired && seen.state === 'done' && seen.result_sealed) {
-        return JSON.parse(sealer.open(seen.result_sealed)) as CreatedApp;
-      }
-      if (!expired && seen.lease_until > now.getTime()) throw new IdempotencyInProgress();
-      // Expired, or a pending request whose process died: take the key over, keeping its ids and secret.
-      const takeover = !expired ? { ...seen, lease_until: fresh.lease_until } : fresh;
-      if (!seen || !(await this.records.put(actor.tenantId, keyHash, takeover, seen))) {
-        throw new IdempotencyInProgress();
-      }
-      if (!expired) chosen = { appId: seen.app_id, clientId: seen.client_id, clientSecret: sealer.open(seen.secret_sealed) };
+      return JSON.parse(sealer.open(seen.result_sealed)) as CreatedApp;
     }
-    let created: CreatedApp;
-    try {
-      created = await this.apps.create(actor, input, chosen);
-    } catch (error) {
-      // A refused request changed nothing: free the key so a corrected retry can use it.
-      if (error instanceof HttpError && error.status < 500) await this.records.delete(actor.tenantId, keyHash);
-      throw error;
-    }
-    const record = await this.records.get(actor.tenantId, keyHash);
-    if (record) {
-      const done: IdempotencyRecord = { ...record, state: 'done', result_sealed: sealer.seal(JSON.stringify(created)) };
-      await this.records.put(actor.tenantId, keyHash, done, record);
-    }
-    return created;
+    throw new Unavailable();
   }
 }

@@ -51,15 +51,44 @@ describe('concurrency', () => {
     expect(stored.app_id).toBe(app.app_id);
   });
 
-  it('concurrent subdomain moves of one app keep exactly the final subdomain claimed', async () => {
+  it('concurrent subdomain moves of one app end with exactly the final subdomain claimed', async () => {
     const tenant = uniqueTenant();
     const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'mover', subdomain: uniqueLabel('m0') } })).body.result;
     const targets = Array.from({ length: 6 }, (_, i) => uniqueLabel(`m${i + 1}`));
     const results = await Promise.all(targets.map((subdomain) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain } })));
     expect(results.every((r) => r.status === 200)).toBe(true);
     const final = (await call('GET', APPS, { token: adminToken(tenant) })).body.result[0].subdomain;
-    const other = uniqueTenant();
-    const attempt = await call('POST', APPS, { token: adminToken(other), body: { app_name: 'thief', subdomain: final } });
-    expect(attempt.status).toBe(409);
+    expect(targets).toContain(final);
+    // Exactly the final value is held: every other one (the first included) is free for anyone.
+    for (const subdomain of [app.subdomain, ...targets]) {
+      const attempt = await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'next', subdomain } });
+      expect(attempt.status, subdomain).toBe(subdomain === final ? 409 : 201);
+    }
+  });
+
+  it('a delete racing subdomain moves of the same app leaves no value claimed', async () => {
+    const tenant = uniqueTenant();
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain: uniqueLabel('d0') } })).body.result;
+    const targets = Array.from({ length: 5 }, (_, i) => uniqueLabel(`d${i + 1}`));
+    const moves = targets.map((subdomain) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain } }));
+    const deletion = call('DELETE', `${APPS}/${app.app_id}`, { token: adminToken(tenant) });
+    const [deleted, ...moved] = await Promise.all([deletion, ...moves]);
+    expect(deleted.status).toBe(204);
+    for (const r of moved) expect([200, 404]).toContain(r.status);
+    // Whatever the interleaving, the app is gone and every value it ever named can be claimed again.
+    for (const subdomain of [app.subdomain, ...targets]) {
+      const claim = await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'next', subdomain } });
+      expect(claim.status, subdomain).toBe(201);
+    }
+  });
+
+  it('concurrent updates moving one app to the same new subdomain all succeed', async () => {
+    const tenant = uniqueTenant();
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'same', subdomain: uniqueLabel('s0') } })).body.result;
+    const target = uniqueLabel('s1');
+    const results = await Promise.all(Array.from({ length: 5 }, (_, i) =>
+      call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain: target, app_description: `writer ${i}` } })));
+    // A loser's claim fails because its own app now holds the value: that is a lost race, not a 409.
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
 });

@@ -103,6 +103,16 @@ describe('PUT /v1/management/applications/{app_id}', () => {
     expect((await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'z', subdomain: sub } })).status).toBe(409);
   });
 
+  it('{} is a no-op: 200 with the app as it was, the same ETag and updated_at', async () => {
+    const tenant = uniqueTenant();
+    const app = await create(tenant);
+    const res = await put(tenant, app.app_id, {});
+    expect(res.status).toBe(200);
+    expect(res.headers.get('etag')).toBe('"1"');
+    const { client_secret: _shownOnce, ...stored } = app;
+    expect(res.body.result).toEqual(stored);
+  });
+
   it('412 when If-Match is stale, 200 when it matches', async () => {
     const tenant = uniqueTenant();
     const app = await create(tenant);

@@ -1,18 +1,19 @@
-/** The app service and repository against the real local DynamoDB: storage, claims, crash repair. */
+/** The app service and repository against the real local DynamoDB: storage, claims, transactions. */
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { AppRepository } from '../../shared/db/app-repository.ts';
-import { CLAIM_GRACE_MS } from '../../shared/db/claims.ts';
 import { keys } from '../../shared/db/keys.ts';
-import { Conflict, IdempotencyInProgress } from '../../shared/errors.ts';
-import { IDEMPOTENCY_LEASE_MS } from '../../shared/service/idempotency.ts';
+import { ensureTable } from '../../infra/local/dynamodb.ts';
+import { Conflict, InvalidRequest } from '../../shared/errors.ts';
+import { idempotencyKeyHash } from '../../shared/service/idempotency.ts';
 import { IdempotentCreate } from '../../shared/service/idempotent-create.ts';
 import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
-import { AppService } from '../../shared/service/app-service.ts';
+import { AppService, newCreatePlan } from '../../shared/service/app-service.ts';
 import { hashSecret } from '../../shared/service/credentials.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { testDb } from '../fixtures/db.ts';
+import { runtime } from '../fixtures/tokens.ts';
 
 const { doc, tableName, repo } = testDb();
 const service = new AppService(repo);
@@ -27,8 +28,14 @@ async function collection(tenantId: string, appId: string) {
   return Items ?? [];
 }
 
-const roleIdsIn = async (tenantId: string, appId: string) =>
-  (await repo.listRoleAssignments(tenantId, appId)).map((item) => item.role_id).sort();
+/** Role ids assigned to the app, read with the key literals of the storage contract (README). */
+async function roleIdsIn(tenantId: string, appId: string): Promise<string[]> {
+  const { Items } = await doc.send(new QueryCommand({
+    TableName: tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :role)', ConsistentRead: true,
+    ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#APP#${appId}`, ':role': 'ROLE#' },
+  }));
+  return (Items ?? []).map((item) => String(item.role_id)).sort();
+}
 
 describe('storage', () => {
   it('writes one role assignment per role id and a client record holding only the secret hash', async () => {
@@ -72,92 +79,147 @@ describe('storage', () => {
   });
 });
 
-describe('claims and crash repair', () => {
-  const claimItem = (kind: 'subdomain' | 'custom_domain', value: string, owner: { tenant: string; appId: string }, ageMs: number) => ({
-    ...keys.claim(kind, value), entity: 'Claim', kind, value, tenant_id: owner.tenant, app_id: owner.appId, app_version: 1,
-    claimed_at: new Date(Date.now() - ageMs).toISOString(),
-  });
-  const putClaim = (item: Record<string, unknown>) => doc.send(new PutCommand({ TableName: tableName, Item: item }));
+describe('claims: one transaction with the app', () => {
+  const claimOf = async (kind: 'SUBDOMAIN' | 'DOMAIN', value: string) =>
+    (await doc.send(new GetCommand({ TableName: tableName, Key: { PK: `${kind}#${value}`, SK: 'CLAIM' }, ConsistentRead: true }))).Item;
 
-  it('a fresh orphan claim (a create still in flight) blocks; an old one is taken over', async () => {
-    const [young, old] = [uniqueLabel('young'), uniqueLabel('old')];
-    const ghost = { tenant: 'ghost-tenant', appId: '00000000000000000000000000' };
-    await putClaim(claimItem('subdomain', young, ghost, 1_000));
-    await putClaim(claimItem('subdomain', old, ghost, CLAIM_GRACE_MS + 1_000));
-    await expect(service.create(actor(), createInput({ subdomain: young }))).rejects.toBeInstanceOf(Conflict);
-    const { app } = await service.create(actor(), createInput({ subdomain: old }));
-    const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keys.claim('subdomain', old) }));
-    expect(Item).toMatchObject({ app_id: app.app_id, tenant_id: app.tenant_id });
-  });
-
-  it('an old claim whose owner still names the value is never taken over', async () => {
+  it('a create refused on one claim writes nothing: not the other claim, the app or its collection', async () => {
     const who = actor();
-    const domain = `${uniqueLabel('kept')}.example.com`;
-    const { app } = await service.create(who, createInput({ custom_domain: domain }));
-    await putClaim(claimItem('custom_domain', domain, { tenant: who.tenantId, appId: app.app_id }, CLAIM_GRACE_MS * 10));
-    await expect(service.create(actor(), createInput({ custom_domain: domain }))).rejects.toMatchObject({ details: { ts_error_code: 'CUSTOM_DOMAIN_TAKEN' } });
+    const [free, taken] = [uniqueLabel('free'), `${uniqueLabel('taken')}.example.com`];
+    await service.create(actor(), createInput({ custom_domain: taken }));
+    const plan = newCreatePlan(new Date());
+    const attempt = service.create(who, createInput({ subdomain: free, custom_domain: taken, first_client: { name: 'c', redirect_uris: [], role_ids: ['r1'] } }), plan);
+    await expect(attempt).rejects.toMatchObject({ details: { ts_error_code: 'CUSTOM_DOMAIN_TAKEN' } });
+    expect(await claimOf('SUBDOMAIN', free)).toBeUndefined();
+    expect((await service.list(who, 10)).apps).toEqual([]);
+    const { Count } = await doc.send(new QueryCommand({
+      TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `TENANT#${who.tenantId}#APP#${plan.appId}` }, Select: 'COUNT',
+    }));
+    expect(Count).toBe(0);
   });
 
-  it('an old claim left by an update that moved away (crash before release) is taken over', async () => {
+  it('an update moves a claim: the new value is held, the old one is free at once', async () => {
     const who = actor();
     const [first, second] = [uniqueLabel('first'), uniqueLabel('second')];
-    const { app } = await service.create(who, createInput({ subdomain: second }));
-    // As if an update had claimed `first`, then crashed before writing the app.
-    await putClaim(claimItem('subdomain', first, { tenant: who.tenantId, appId: app.app_id }, CLAIM_GRACE_MS + 1));
+    const { app } = await service.create(who, createInput({ subdomain: first }));
+    await service.update(who, app.app_id, updateInput({ subdomain: second }));
+    expect(await claimOf('SUBDOMAIN', second)).toMatchObject({ tenant_id: who.tenantId, app_id: app.app_id });
+    expect(await claimOf('SUBDOMAIN', first)).toBeUndefined();
     await expect(service.create(actor(), createInput({ subdomain: first }))).resolves.toBeDefined();
   });
 
-  it('a create that fails after claiming releases its claims and leaves no app', async () => {
-    class CrashingRepository extends AppRepository {
-      override async insertApp(): Promise<boolean> {
-        throw new Error('simulated crash before the app item');
-      }
-    }
+  it('an update refused on a taken value changes nothing: not the app, not its old claim', async () => {
     const who = actor();
-    const subdomain = uniqueLabel('crash');
-    const crashing = new AppService(new CrashingRepository(doc, tableName));
-    await expect(crashing.create(who, createInput({ subdomain }))).rejects.toThrow('simulated crash');
-    expect((await service.list(who, 10)).apps).toEqual([]);
-    await expect(service.create(actor(), createInput({ subdomain }))).resolves.toBeDefined();
+    const [mine, theirs] = [uniqueLabel('mine'), uniqueLabel('theirs')];
+    const { app } = await service.create(who, createInput({ subdomain: mine }));
+    await service.create(actor(), createInput({ subdomain: theirs }));
+    await expect(service.update(who, app.app_id, updateInput({ subdomain: theirs, app_name: 'renamed' })))
+      .rejects.toMatchObject({ details: { ts_error_code: 'SUBDOMAIN_TAKEN' } });
+    expect(await repo.getApp(who.tenantId, app.app_id)).toMatchObject({ version: 1, app_name: 'app', subdomain: mine });
+    expect(await claimOf('SUBDOMAIN', mine)).toMatchObject({ app_id: app.app_id });
   });
 
-  it('delete releases the claims at once', async () => {
+  it('a claim another writer took from the app is left alone when the app moves away or is deleted', async () => {
+    const who = actor();
+    const [first, second] = [uniqueLabel('first'), uniqueLabel('second')];
+    const { app } = await service.create(who, createInput({ subdomain: first }));
+    const stranger = { PK: `SUBDOMAIN#${first}`, SK: 'CLAIM', entity: 'Claim', tenant_id: 'someone-else', app_id: 'another-app' };
+    await doc.send(new PutCommand({ TableName: tableName, Item: stranger }));
+    await service.update(who, app.app_id, updateInput({ subdomain: second }));
+    expect(await claimOf('SUBDOMAIN', first)).toMatchObject({ tenant_id: 'someone-else' });
+    await doc.send(new PutCommand({ TableName: tableName, Item: { ...stranger, PK: `SUBDOMAIN#${second}` } }));
+    await service.delete(who, app.app_id);
+    expect(await repo.getApp(who.tenantId, app.app_id)).toBeUndefined();
+    expect(await claimOf('SUBDOMAIN', second)).toMatchObject({ tenant_id: 'someone-else' });
+  });
+
+  it('delete releases the claims at once and leaves a cleanup marker', async () => {
     const who = actor();
     const subdomain = uniqueLabel('gone');
     const { app } = await service.create(who, createInput({ subdomain }));
     await service.delete(who, app.app_id);
-    const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keys.claim('subdomain', subdomain) }));
-    expect(Item).toBeUndefined();
+    expect(await claimOf('SUBDOMAIN', subdomain)).toBeUndefined();
+    const marker = await doc.send(new GetCommand({ TableName: tableName, Key: { PK: 'CLEANUP', SK: `TENANT#${who.tenantId}#APP#${app.app_id}` } }));
+    expect(marker.Item).toMatchObject({ tenant_id: who.tenantId, app_id: app.app_id });
+  });
+
+  it('a delete that read the app before an update claimed a value deletes that claim too', async () => {
+    // A table of its own: the runtime's stream cleanup (which would free the value a second later) follows the main table only.
+    const table = `stale-delete-${process.pid}`;
+    await ensureTable(runtime().dynamoEndpoint, table);
+    const who = actor();
+    const added = uniqueLabel('late');
+    const plain = new AppService(new AppRepository(doc, table));
+    const { app } = await plain.create(who, createInput({}));
+    let raced = false;
+    class UpdatedInBetween extends AppRepository {
+      override async deleteApp(...args: Parameters<AppRepository['deleteApp']>): Promise<void> {
+        if (!raced) {
+          raced = true; // between the delete's read and its transaction, another request adds a subdomain
+          await plain.update(who, app.app_id, updateInput({ subdomain: added }));
+        }
+        return super.deleteApp(...args);
+      }
+    }
+    await new AppService(new UpdatedInBetween(doc, table)).delete(who, app.app_id);
+    expect(raced).toBe(true);
+    const left = await doc.send(new GetCommand({ TableName: table, Key: { PK: `SUBDOMAIN#${added}`, SK: 'CLAIM' }, ConsistentRead: true }));
+    expect(left.Item).toBeUndefined();
+  });
+
+  it('an update that would pass 100 actions is refused whole, before anything is written', async () => {
+    const who = actor();
+    const ids = (prefix: string) => Array.from({ length: 50 }, (_, i) => `${prefix}${i}`);
+    const { app } = await service.create(who, createInput({
+      subdomain: uniqueLabel('a'), custom_domain: `${uniqueLabel('a')}.example.com`, first_client: { name: 'c', redirect_uris: [], role_ids: ids('old') },
+    }));
+    const swap = updateInput({
+      subdomain: uniqueLabel('b'), custom_domain: `${uniqueLabel('b')}.example.com`, first_client: { name: 'c', redirect_uris: [], role_ids: ids('new') },
+    });
+    await expect(service.update(who, app.app_id, swap)).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(service.update(who, app.app_id, swap)).rejects.toMatchObject({ details: { errors: [{ path: 'first_client.role_ids' }] } });
+    expect(await repo.getApp(who.tenantId, app.app_id)).toMatchObject({ version: 1 });
+    // 1 App + 50 + 50 role changes + 2 claims + 2 releases = 105 actions above; a role swap alone of 47 fits (1 + 47 + 47).
+    const fits = updateInput({ first_client: { name: 'c', redirect_uris: [], role_ids: [...ids('old').slice(0, 3), ...ids('new').slice(0, 47)] } });
+    await expect(service.update(who, app.app_id, fits)).resolves.toMatchObject({ version: 2 });
+    expect(await roleIdsIn(who.tenantId, app.app_id)).toEqual([...ids('old').slice(0, 3), ...ids('new').slice(0, 47)].sort());
   });
 });
 
-describe('idempotent create after a crash', () => {
-  it('a retry within the lease is told to wait; after it, the same app is finished with the same secret', async () => {
-    class CrashAfterCommit extends AppRepository {
-      override async insertApp(app: Parameters<AppRepository['insertApp']>[0]): Promise<boolean> {
-        await super.insertApp(app);
-        throw new Error('simulated crash after the app item');
-      }
-    }
+describe('idempotent create: the record is written with the app', () => {
+  const creator = (clock?: () => Date) => new IdempotentCreate(new AppService(repo, clock), repo.idempotency, clock);
+
+  it('a create refused on a claim leaves the key free: the corrected retry creates', async () => {
     const who = actor();
     const key = crypto.randomUUID();
-    const input = createInput({ subdomain: uniqueLabel('idem-crash') });
-    const crashing = new CrashAfterCommit(doc, tableName);
-    await expect(new IdempotentCreate(new AppService(crashing), crashing.idempotency).create(who, input, key)).rejects.toThrow('simulated crash');
-    // The app item was written, so its subdomain claim must have survived the failed call.
-    await expect(service.create(actor(), createInput({ subdomain: input.subdomain }))).rejects.toBeInstanceOf(Conflict);
+    const taken = uniqueLabel('taken');
+    await service.create(actor(), createInput({ subdomain: taken }));
+    await expect(creator().create(who, createInput({ subdomain: taken }), key)).rejects.toBeInstanceOf(Conflict);
+    const { Item } = await doc.send(new GetCommand({ TableName: tableName, Key: keys.idempotency(who.tenantId, idempotencyKeyHash(key)) }));
+    expect(Item).toBeUndefined();
+    await expect(creator().create(who, createInput({ subdomain: uniqueLabel('free') }), key)).resolves.toBeDefined();
+  });
 
-    const once = new IdempotentCreate(service, repo.idempotency);
-    await expect(once.create(who, input, key)).rejects.toBeInstanceOf(IdempotencyInProgress);
-    const later = () => new Date(Date.now() + IDEMPOTENCY_LEASE_MS + 1_000);
-    const retried = await new IdempotentCreate(new AppService(repo, later), repo.idempotency, later).create(who, input, key);
+  it('concurrent requests with one key make one app, and every caller gets its 201', async () => {
+    const who = actor();
+    const key = crypto.randomUUID();
+    const input = createInput({ subdomain: uniqueLabel('idem') });
+    const results = await Promise.all(Array.from({ length: 8 }, () => creator().create(who, input, key)));
     const apps = (await service.list(who, 10)).apps;
-    expect(apps.map((a) => a.app_id)).toEqual([retried.app.app_id]);
-    const client = (await collection(who.tenantId, retried.app.app_id)).find((item) => item.entity === 'Client');
-    expect(client?.client_secret_hash).toBe(hashSecret(retried.clientSecret));
-    // And from now on it replays. The committed app kept its subdomain claim throughout.
-    await expect(once.create(who, input, key)).resolves.toEqual(retried);
-    await expect(service.create(actor(), createInput({ subdomain: input.subdomain }))).rejects.toBeInstanceOf(Conflict);
+    expect(apps).toHaveLength(1);
+    for (const result of results) expect(result).toEqual(results[0]);
+    expect(results[0]?.app.app_id).toBe(apps[0]?.app_id);
+  });
+
+  it('a record past its expiry (TTL deletion lags) is replaced by a new create', async () => {
+    const who = actor();
+    const key = crypto.randomUUID();
+    const input = createInput({});
+    const first = await creator().create(who, input, key);
+    const later = () => new Date(Date.now() + 25 * 60 * 60 * 1000);
+    const second = await creator(later).create(who, input, key);
+    expect(second.app.app_id).not.toBe(first.app.app_id);
+    await expect(creator(later).create(who, input, key)).resolves.toEqual(second);
   });
 });
 

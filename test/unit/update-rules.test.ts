@@ -2,7 +2,8 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import type { AppRecord } from '../../shared/model.ts';
 import { UpdateAppBody } from '../../shared/schemas/app.ts';
-import { applyPatch, ifMatchAccepts } from '../../shared/service/app-service.ts';
+import { versionsFromIfMatch } from '../../shared/http/responses.ts';
+import { applyPatch } from '../../shared/service/app-service.ts';
 
 const stored: AppRecord = {
   app_id: 'a', tenant_id: 't', version: 4, app_name: 'n', app_description: 'd', subdomain: 's',
@@ -41,8 +42,15 @@ describe('applyPatch', () => {
 });
 
 describe('If-Match', () => {
-  it('accepts the current tag, weak or in a list, and *', () => {
-    for (const header of ['"4"', 'W/"4"', '"1", "4"', '*']) expect(ifMatchAccepts(header, stored), header).toBe(true);
-    for (const header of ['"5"', '4', '"04"', '']) expect(ifMatchAccepts(header, stored), header).toBe(false);
+  it('reads the versions a header accepts: a tag, weak or in a list; * accepts any', () => {
+    expect(versionsFromIfMatch('"4"')).toEqual([4]);
+    expect(versionsFromIfMatch('W/"4"')).toEqual([4]);
+    expect(versionsFromIfMatch('"1", "4"')).toEqual([1, 4]);
+    expect(versionsFromIfMatch('*')).toBeUndefined();
+    expect(versionsFromIfMatch(undefined)).toBeUndefined();
+  });
+
+  it('a tag that is not one of ours accepts no version', () => {
+    for (const header of ['4', '"04"', '', '"x"', '"-1"', '"1.5"']) expect(versionsFromIfMatch(header), header).toEqual([]);
   });
 });
