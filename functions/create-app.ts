@@ -3,7 +3,7 @@
  * client secret; with an Idempotency-Key, a retry replays that same 201.
  */
 import * as v from 'valibot';
-import { appResponse } from '#shared/http.ts';
+import { appResponse } from '#shared/http/responses.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { validationError } from '#shared/middleware/validate.ts';
 import { CreateAppBody } from '#shared/schemas/app.ts';

@@ -2,7 +2,7 @@
  * DELETE /v1/management/applications/{app_id}: removes the app and answers 204 at once. Its role
  * assignments and client record are removed afterwards by the stream-driven cleanup.
  */
-import { pathAppId } from '#shared/http.ts';
+import { pathAppId } from '#shared/http/responses.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { appService } from '#shared/service/index.ts';
 

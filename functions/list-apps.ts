@@ -1,11 +1,11 @@
 /** GET /v1/management/applications: the caller's apps, oldest first, paged by an opaque cursor. */
 import * as v from 'valibot';
-import { json } from '#shared/http.ts';
+import { json } from '#shared/http/responses.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
 import { validationError } from '#shared/middleware/validate.ts';
 import { routeNamed } from '#shared/routes.ts';
-import { toAppView } from '#shared/service/app-view.ts';
-import { decodeCursor, encodeCursor } from '#shared/service/cursor.ts';
+import { toAppView } from '#shared/http/app-view.ts';
+import { decodeCursor, encodeCursor } from '#shared/http/cursor.ts';
 import { appService } from '#shared/service/index.ts';
 
 /** Without `limit`, one response holds up to this many apps (contract §5). */

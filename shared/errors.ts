@@ -1,102 +1,89 @@
 /**
- * The errors the service answers with. Each is a value of a small class that carries its HTTP status;
- * `toErrorResponse` (middleware/error-handler.ts) is the one place that turns them into HTTP.
+ * What can go wrong, as the service and the request chain say it: values of a small set of classes that
+ * carry what happened, never an HTTP status. `middleware/error-handler.ts` is the one place that turns
+ * them into responses (status, headers, the contract's `{message, error_code}` body).
  */
 export interface FieldIssue {
   path: string;
   message: string;
 }
 
-export class HttpError extends Error {
-  readonly status: number;
-  readonly headers: Record<string, string>;
+export class AppError extends Error {
+  /** Extra fields of the error body (contract §7): `errors`, `ts_error_code`. */
   readonly details: Record<string, unknown>;
 
-  constructor(
-    status: number,
-    message: string,
-    details: Record<string, unknown> = {},
-    headers: Record<string, string> = {},
-  ) {
+  constructor(message: string, details: Record<string, unknown> = {}) {
     super(message);
     this.name = new.target.name;
-    this.status = status;
     this.details = details;
-    this.headers = headers;
   }
 }
 
-export class BadRequest extends HttpError {
+/** The request is malformed or breaks a rule of the contract; `errors` names the fields. */
+export class InvalidRequest extends AppError {
   constructor(message: string, errors?: FieldIssue[]) {
-    super(400, message, errors ? { errors } : {});
+    super(message, errors ? { errors } : {});
   }
 }
 
-export class Unauthorized extends HttpError {
-  /** `headerPresent: false` answers a bare `Bearer` challenge, as RFC 6750 §3.1 asks. */
-  constructor(headerPresent: boolean) {
-    super(401, 'Invalid token', {}, {
-      'WWW-Authenticate': headerPresent ? 'Bearer error="invalid_token"' : 'Bearer',
-    });
+/** No valid token. `credentialsPresent: false` when the request carried none at all. */
+export class Unauthenticated extends AppError {
+  constructor(readonly credentialsPresent: boolean) {
+    super('Invalid token');
   }
 }
 
-export class Forbidden extends HttpError {
-  constructor(permission: string) {
-    super(403, `Missing permission: ${permission}`, {}, {
-      'WWW-Authenticate': `Bearer error="insufficient_scope", scope="${permission}"`,
-    });
+/** A valid token without the permission the operation needs. */
+export class PermissionDenied extends AppError {
+  constructor(readonly permission: string) {
+    super(`Missing permission: ${permission}`);
   }
 }
 
-export class NotFound extends HttpError {
+export class NotFound extends AppError {
   constructor(message = 'Application not found') {
-    super(404, message);
+    super(message);
   }
 }
 
-export type ConflictCode = 'SUBDOMAIN_TAKEN' | 'CUSTOM_DOMAIN_TAKEN' | 'IDEMPOTENCY_KEY_IN_USE';
+export type ConflictCode = 'SUBDOMAIN_TAKEN' | 'CUSTOM_DOMAIN_TAKEN';
 
-export class Conflict extends HttpError {
+/** A value that must be unique across all tenants is held by another app. */
+export class Conflict extends AppError {
   constructor(message: string, code: ConflictCode) {
-    super(409, message, { ts_error_code: code });
+    super(message, { ts_error_code: code });
   }
 }
 
-/** A request with the same Idempotency-Key is still being processed: retry shortly. */
-export class IdempotencyInProgress extends Conflict {
+/** The app is not at the version the caller expected (its If-Match). */
+export class VersionMismatch extends AppError {
   constructor() {
-    super('A request with this Idempotency-Key is still in progress', 'IDEMPOTENCY_KEY_IN_USE');
+    super('The application was modified: If-Match does not match its current ETag');
   }
 }
 
-export class PreconditionFailed extends HttpError {
-  constructor() {
-    super(412, 'The application was modified: If-Match does not match its current ETag');
-  }
-}
-
-export class PayloadTooLarge extends HttpError {
+export class PayloadTooLarge extends AppError {
   constructor(limitBytes: number) {
-    super(413, `Request body is larger than ${limitBytes} bytes`);
+    super(`Request body is larger than ${limitBytes} bytes`);
   }
 }
 
-export class UnsupportedMediaType extends HttpError {
+export class UnsupportedMediaType extends AppError {
   constructor() {
-    super(415, 'Content-Type must be application/json');
+    super('Content-Type must be application/json');
   }
 }
 
-export class UnprocessableEntity extends HttpError {
-  constructor(message: string) {
-    super(422, message);
+/** An Idempotency-Key already answered a different request. */
+export class IdempotencyKeyReused extends AppError {
+  constructor() {
+    super('Idempotency-Key was already used with a different request body');
   }
 }
 
-/** The database throttled us or could not be reached: worth retrying, so 503 with Retry-After. */
-export class ServiceUnavailable extends HttpError {
-  constructor(retryAfterSeconds = 1) {
-    super(503, 'Service unavailable', {}, { 'Retry-After': String(retryAfterSeconds) });
+/** Worth retrying shortly: the database throttled, could not be reached, or one app is under contention. */
+export class Unavailable extends AppError {
+  constructor(readonly retryAfterSeconds = 1) {
+    super('Service unavailable');
   }
 }

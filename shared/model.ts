@@ -1,9 +1,11 @@
 /**
- * The stored App. Its field types come from the request schemas (never written twice); this adds what
- * the service owns: ids, version, timestamps, the tagged first client.
+ * The stored App. Its fields come from one definition (schemas/app.ts): what the caller sets
+ * (SETTABLE_FIELDS, types inferred from the request schemas) and what the service sets (SERVICE_FIELDS),
+ * plus the tagged first client, the custom domain's state and the hidden version. The response view
+ * (http/app-view.ts) shows every stored field but the HIDDEN ones, so nothing can be stored and never shown.
  */
 import type { FirstClient } from './schemas/client.ts';
-import type { CreateAppInput } from './schemas/app.ts';
+import type { CreateAppInput, SERVICE_FIELDS, SETTABLE_FIELDS } from './schemas/app.ts';
 
 export interface CustomDomainState {
   domain: string;
@@ -11,24 +13,16 @@ export interface CustomDomainState {
   updated_at: string;
 }
 
-type Settable = Pick<
-  CreateAppInput,
-  | 'app_name' | 'app_description' | 'login_uri' | 'invite_member_uri' | 'b2b_invite_journey_id'
-  | 'invite_member_email_expiration_minutes' | 'refresh_token_invalidation_trigger_configuration'
-  | 'subdomain' | 'pkce'
->;
+/** Stored but never shown: the version travels as the ETag instead. */
+export const HIDDEN_FIELDS = ['version'] as const;
 
-export type AppRecord = Settable & {
-  app_id: string;
-  tenant_id: string;
+type Settable = Pick<CreateAppInput, Exclude<keyof typeof SETTABLE_FIELDS, 'custom_domain'>>;
+
+export type AppRecord = Settable & Record<(typeof SERVICE_FIELDS)[number], string> & {
   /** Bumped on every write; the ETag, and the condition of every conditional write. */
   version: number;
   custom_domain?: CustomDomainState;
-  client_id: string;
   first_client: FirstClient;
-  created_at: string;
-  created_by: string;
-  updated_at: string;
 };
 
 export const etagOf = (app: Pick<AppRecord, 'version'>): string => `"${app.version}"`;

@@ -18,14 +18,32 @@ export interface TokenVerifier {
   verify(token: string): Promise<JwtPayload>;
 }
 
-function assertContractClaims({ payload }: { payload: JwtPayload }): void {
-  if (typeof payload.exp !== 'number') throw new Error('Token has no exp');
-  if (typeof payload.iat === 'number' && payload.iat - CLOCK_SKEW_SECONDS > Date.now() / 1000) {
-    throw new Error('Token issued in the future');
+/** A claim the contract requires and aws-jwt-verify leaves optional is missing or wrong. */
+export class JwtContractClaimError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JwtContractClaimError';
   }
-  if (typeof payload.tid !== 'string' || payload.tid.length === 0) throw new Error('Token has no tid');
+}
+
+function assertContractClaims({ payload }: { payload: JwtPayload }): void {
+  if (typeof payload.exp !== 'number') throw new JwtContractClaimError('Token has no exp');
+  if (typeof payload.iat === 'number' && payload.iat - CLOCK_SKEW_SECONDS > Date.now() / 1000) {
+    throw new JwtContractClaimError('Token issued in the future');
+  }
+  if (typeof payload.tid !== 'string' || payload.tid.length === 0) throw new JwtContractClaimError('Token has no tid');
   // The tenant id goes into every key (DynamoDB keys are at most 2 KB): an absurd one is not a tenant.
-  if (payload.tid.length > MAX_TENANT_ID_LENGTH) throw new Error('Token tid is too long');
+  if (payload.tid.length > MAX_TENANT_ID_LENGTH) throw new JwtContractClaimError('Token tid is too long');
+}
+
+/**
+ * The name of a rejection, for the log: aws-jwt-verify's error classes leave `name` as "Error", so the
+ * class name says which check failed (`JwtExpiredError`, `JwtInvalidAudienceError`, …). Bundles keep
+ * class names (esbuild `keepNames`).
+ */
+export function rejectionName(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown';
+  return error.name !== 'Error' ? error.name : error.constructor.name;
 }
 
 /**

@@ -3,7 +3,7 @@
  * token, never from the cursor, so no cursor (forged or not) can reach another tenant's apps.
  */
 import * as v from 'valibot';
-import { BadRequest } from '../errors.ts';
+import { InvalidRequest } from '../errors.ts';
 import { AppId } from '../schemas/ids.ts';
 
 const CursorPayload = v.strictObject({ after: AppId });
@@ -16,6 +16,6 @@ export function decodeCursor(cursor: string): string {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     return v.parse(CursorPayload, decoded).after;
   } catch {
-    throw new BadRequest('Invalid cursor', [{ path: 'cursor', message: 'Malformed cursor' }]);
+    throw new InvalidRequest('Invalid cursor', [{ path: 'cursor', message: 'Malformed cursor' }]);
   }
 }

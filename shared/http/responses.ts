@@ -1,10 +1,10 @@
 /** Success responses of the four handlers, and the path parameter they share. */
 import * as v from 'valibot';
-import { BadRequest } from './errors.ts';
-import { AppId } from './schemas/ids.ts';
-import type { ApiResult } from './middleware/types.ts';
-import { type AppRecord, etagOf } from './model.ts';
-import { toAppView } from './service/app-view.ts';
+import { InvalidRequest } from '../errors.ts';
+import { AppId } from '../schemas/ids.ts';
+import type { ApiResult } from '../middleware/types.ts';
+import { type AppRecord, etagOf } from '../model.ts';
+import { toAppView } from './app-view.ts';
 
 export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult => ({
   statusCode,
@@ -15,9 +15,22 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
 export const appResponse = (statusCode: number, app: AppRecord, clientSecret?: string): ApiResult =>
   json(statusCode, { result: toAppView(app, clientSecret) }, { ETag: etagOf(app) });
 
+/**
+ * `If-Match` as RFC 9110 reads it, turned into the versions it accepts: `*` accepts any (undefined),
+ * otherwise a list of (possibly weak) entity tags. A tag that is not one of ours matches no version.
+ */
+export function versionsFromIfMatch(header: string | undefined): number[] | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  return header
+    .split(',')
+    .map((tag) => /^"(0|[1-9]\d{0,14})"$/.exec(tag.trim().replace(/^W\//, ''))?.[1])
+    .filter((version): version is string => version !== undefined)
+    .map(Number);
+}
+
 /** The `{app_id}` path parameter, checked before it goes anywhere near a key. */
 export function pathAppId(event: { pathParameters?: Record<string, string | undefined> }): string {
   const result = v.safeParse(AppId, event.pathParameters?.app_id);
-  if (!result.success) throw new BadRequest('Invalid app_id', [{ path: 'app_id', message: 'Not an application id' }]);
+  if (!result.success) throw new InvalidRequest('Invalid app_id', [{ path: 'app_id', message: 'Not an application id' }]);
   return result.output;
 }

@@ -1,8 +1,8 @@
 /** Bearer JWT → `event.caller`, then the route's permission (contract §2). */
 import type { MiddlewareObj } from '@middy/core';
 import { callerFromClaims, mayPerform, type Permission } from '../auth/permissions.ts';
-import type { TokenVerifier } from '../auth/verifier.ts';
-import { Forbidden, Unauthorized } from '../errors.ts';
+import { rejectionName, type TokenVerifier } from '../auth/verifier.ts';
+import { PermissionDenied, Unauthenticated } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { ApiRequest } from './types.ts';
 
@@ -11,19 +11,19 @@ const BEARER = /^Bearer +([A-Za-z0-9\-_.~+/]+=*) *$/i;
 export function authorize(verifier: TokenVerifier, permission: Permission): MiddlewareObj {
   const authorizeBefore = async (request: ApiRequest): Promise<void> => {
     const header = request.event.headers?.authorization;
-    if (!header) throw new Unauthorized(false);
+    if (!header) throw new Unauthenticated(false);
     const token = BEARER.exec(header)?.[1];
-    if (!token) throw new Unauthorized(true);
+    if (!token) throw new Unauthenticated(true);
     let caller;
     try {
       caller = callerFromClaims(await verifier.verify(token));
     } catch (error) {
       // The reason helps an operator; the caller only ever learns "Invalid token". The token is not logged.
-      logger.info('token rejected', { ...request.event.log, reason: error instanceof Error ? error.name : 'unknown' });
-      throw new Unauthorized(true);
+      logger.info('token rejected', { ...request.event.log, reason: rejectionName(error) });
+      throw new Unauthenticated(true);
     }
     request.event.log.tenant_id = caller.tenantId;
-    if (!mayPerform(caller, permission)) throw new Forbidden(permission);
+    if (!mayPerform(caller, permission)) throw new PermissionDenied(permission);
     request.event.caller = caller;
   };
   return { before: authorizeBefore } as MiddlewareObj;

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
-import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.ts';
+import { InvalidRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.ts';
 import type { ApiRequest } from './types.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -22,13 +22,13 @@ export function jsonBody(): MiddlewareObj[] {
     if (!JSON_MEDIA_TYPE.test(headers?.['content-type'] ?? '')) throw new UnsupportedMediaType();
     const bytes = body === undefined ? 0 : Buffer.byteLength(body, isBase64Encoded ? 'base64' : 'utf8');
     if (bytes > MAX_BODY_BYTES) throw new PayloadTooLarge(MAX_BODY_BYTES);
-    if (body === undefined || body.length === 0) throw new BadRequest('Request body is required');
+    if (body === undefined || body.length === 0) throw new InvalidRequest('Request body is required');
   };
   const parseJsonBodyBefore = async (request: ApiRequest): Promise<void> => {
     try {
       await parser.before?.(request as never);
     } catch {
-      throw new BadRequest('Malformed JSON in request body');
+      throw new InvalidRequest('Malformed JSON in request body');
     }
   };
   return [{ before: guardJsonBodyBefore }, { before: parseJsonBodyBefore }] as MiddlewareObj[];

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import * as v from 'valibot';
-import { BadRequest, type FieldIssue } from '../errors.ts';
+import { InvalidRequest, type FieldIssue } from '../errors.ts';
 import { READ_ONLY_FIELDS } from '../schemas/app.ts';
 import type { ApiRequest } from './types.ts';
 
@@ -22,11 +22,11 @@ function describeIssue(issue: v.BaseIssue<unknown>): FieldIssue {
 }
 
 /** A 400 naming every failing field, the first one in the message. */
-export function validationError(what: string, issues: readonly v.BaseIssue<unknown>[]): BadRequest {
+export function validationError(what: string, issues: readonly v.BaseIssue<unknown>[]): InvalidRequest {
   const errors = issues.map(describeIssue);
   const first = errors[0];
   const where = first?.path ? `${first.path}: ` : '';
-  return new BadRequest(`Invalid ${what}: ${where}${first?.message ?? 'invalid'}`, errors);
+  return new InvalidRequest(`Invalid ${what}: ${where}${first?.message ?? 'invalid'}`, errors);
 }
 
 export function validateBody(schema: v.GenericSchema): MiddlewareObj {

@@ -18,7 +18,8 @@ const ALL_TRIGGERS_ON = () => v.parse(InvalidationTriggers, {});
 const JourneyId = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
 const ExpirationMinutes = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(43200));
 
-const createFields = {
+/** The fields a caller sets on create (and, clearable, on update), in the order responses show them. */
+export const SETTABLE_FIELDS = {
   app_name: NonBlank(100),
   app_description: v.optional(Text(500)),
   login_uri: v.optional(AbsoluteUrl),
@@ -33,12 +34,12 @@ const createFields = {
 
 export const CreateAppBody = v.variant('first_client_authentication_protocol', [
   v.strictObject({
-    ...createFields,
+    ...SETTABLE_FIELDS,
     first_client_authentication_protocol: v.optional(v.literal('oidc'), 'oidc'),
     first_client: v.optional(OidcClientInput),
   }),
   v.strictObject({
-    ...createFields,
+    ...SETTABLE_FIELDS,
     first_client_authentication_protocol: v.literal('saml'),
     first_client: SamlClientInput,
   }),
@@ -87,7 +88,11 @@ export type CreateAppInput = v.InferOutput<typeof CreateAppBody>;
 export type UpdateAppInput = v.InferOutput<typeof UpdateAppBody>;
 export type InvalidationTriggerConfig = v.InferOutput<typeof InvalidationTriggers>;
 
-/** Fields the service owns: a body naming them is refused by name, never silently ignored. */
-export const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([
-  'app_id', 'tenant_id', 'client_id', 'client_secret', 'created_at', 'created_by', 'updated_at',
-]);
+/**
+ * Fields the service sets and shows: with SETTABLE_FIELDS, `first_client` and `client_secret` (create's
+ * 201 only), every field of an App in a response. Read-only to callers.
+ */
+export const SERVICE_FIELDS = ['app_id', 'tenant_id', 'client_id', 'created_at', 'created_by', 'updated_at'] as const;
+
+/** A body naming one of these is refused by name, never silently ignored (no mass assignment). */
+export const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([...SERVICE_FIELDS, 'client_secret']);

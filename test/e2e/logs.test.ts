@@ -7,13 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
 import { adminToken, runtime, token } from '../fixtures/tokens.ts';
 
-async function logLinesFor(requestIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+async function logLinesFor(requestIds: string[], message = 'request completed'): Promise<Map<string, Record<string, unknown>>> {
   const found = new Map<string, Record<string, unknown>>();
   for (const deadline = Date.now() + 10_000; found.size < requestIds.length && Date.now() < deadline; ) {
     for (const line of readFileSync(runtime().logFile, 'utf8').split('\n')) {
       if (!line.startsWith('{')) continue;
       const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry.message === 'request completed' && requestIds.includes(String(entry.request_id))) found.set(String(entry.request_id), entry);
+      if (entry.message === message && requestIds.includes(String(entry.request_id))) found.set(String(entry.request_id), entry);
     }
     if (found.size < requestIds.length) await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -39,6 +39,24 @@ describe('access log', () => {
       if (c.status === 201) expect(line?.app_id).toBe(responses[i]?.body.result.app_id);
       else expect(line).not.toHaveProperty('app_id');
       expect(typeof line?.latency_ms).toBe('number');
+    });
+  });
+
+  it('a rejected token is logged with the check that failed, never as a bare "Error"', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const cases = [
+      ['JwtExpiredError', token({ iat: now - 600, exp: now - 300 })],
+      ['JwtInvalidAudienceError', token({ aud: 'someone-else' })],
+      ['JwtInvalidIssuerError', token({ iss: 'https://elsewhere.example.com' })],
+      ['JwtContractClaimError', token({ exp: undefined })],
+      ['JwtParseError', 'not.a.jwt'],
+    ] as const;
+    const responses = await Promise.all(cases.map(([, bad]) => call('GET', APPS, { token: bad })));
+    const ids = responses.map((r) => r.headers.get('x-request-id') ?? '');
+    const lines = await logLinesFor(ids, 'token rejected');
+    cases.forEach(([reason], i) => {
+      expect(responses[i]?.status).toBe(401);
+      expect(lines.get(ids[i]!)?.reason, reason).toBe(reason);
     });
   });
 });

@@ -1,20 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { BadRequest, Conflict, Forbidden, Unauthorized } from '../../shared/errors.ts';
+import {
+  Conflict, IdempotencyKeyReused, InvalidRequest, NotFound, PayloadTooLarge, PermissionDenied, Unauthenticated, Unavailable,
+  UnsupportedMediaType, VersionMismatch,
+} from '../../shared/errors.ts';
 import { isDatabaseUnavailable, toErrorResponse } from '../../shared/middleware/error-handler.ts';
 
 describe('error responses', () => {
   it('carry {message, error_code} and the extras of contract §7', () => {
-    const bad = toErrorResponse(new BadRequest('Invalid request body: x: y', [{ path: 'x', message: 'y' }]));
+    const bad = toErrorResponse(new InvalidRequest('Invalid request body: x: y', [{ path: 'x', message: 'y' }]));
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body ?? '')).toEqual({ message: 'Invalid request body: x: y', error_code: 400, errors: [{ path: 'x', message: 'y' }] });
     const conflict = toErrorResponse(new Conflict('taken', 'SUBDOMAIN_TAKEN'));
     expect(JSON.parse(conflict.body ?? '')).toEqual({ message: 'taken', error_code: 409, ts_error_code: 'SUBDOMAIN_TAKEN' });
   });
 
+  it('each error of the service and the chain has its status, in one table', () => {
+    const cases = [
+      [new InvalidRequest('x'), 400], [new Unauthenticated(true), 401], [new PermissionDenied('apps:read'), 403],
+      [new NotFound(), 404], [new Conflict('x', 'SUBDOMAIN_TAKEN'), 409], [new VersionMismatch(), 412],
+      [new PayloadTooLarge(1), 413], [new UnsupportedMediaType(), 415], [new IdempotencyKeyReused(), 422], [new Unavailable(), 503],
+    ] as const;
+    for (const [error, status] of cases) {
+      const response = toErrorResponse(error);
+      expect(response.statusCode, error.name).toBe(status);
+      expect(JSON.parse(response.body ?? '')).toMatchObject({ message: error.message, error_code: status });
+    }
+    expect(toErrorResponse(new Unavailable(7)).headers).toEqual({ 'Retry-After': '7' });
+  });
+
   it('carry the Bearer challenges', () => {
-    expect(toErrorResponse(new Unauthorized(false)).headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
-    expect(toErrorResponse(new Unauthorized(true)).headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_token"' });
-    expect(toErrorResponse(new Forbidden('apps:read')).headers?.['WWW-Authenticate']).toContain('insufficient_scope');
+    expect(toErrorResponse(new Unauthenticated(false)).headers).toEqual({ 'WWW-Authenticate': 'Bearer' });
+    expect(toErrorResponse(new Unauthenticated(true)).headers).toEqual({ 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+    expect(toErrorResponse(new PermissionDenied('apps:read')).headers?.['WWW-Authenticate']).toContain('insufficient_scope');
   });
 
   it('never leak an unknown error', () => {

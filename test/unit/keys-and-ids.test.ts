@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
 import { APP_ID_PATTERN } from '../../shared/schemas/ids.ts';
 import { hashSecret, newAppId, newClientId, newClientSecret } from '../../shared/service/credentials.ts';
-import { decodeCursor, encodeCursor } from '../../shared/service/cursor.ts';
-import { BadRequest } from '../../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../../shared/http/cursor.ts';
+import { InvalidRequest } from '../../shared/errors.ts';
 
 describe('keys', () => {
   it('put the tenant in every app key and keep tenants from spelling each other', () => {
@@ -48,7 +48,7 @@ describe('cursor', () => {
   it.each(['', 'x', Buffer.from('{"after":"APP#1"}').toString('base64url'), Buffer.from('{"after":"01m8c9a932zdsepkhrpqvj03dn","tid":"b"}').toString('base64url')])(
     'rejects %j',
     (cursor) => {
-      expect(() => decodeCursor(cursor)).toThrow(BadRequest);
+      expect(() => decodeCursor(cursor)).toThrow(InvalidRequest);
     },
   );
 });
