@@ -66,8 +66,8 @@ export class ManagementAppsStack extends Stack {
         entry: route.entry,
         description: ROUTE_DESCRIPTIONS[route.name],
         // 512 MB on arm64: enough CPU that JWT verification and JSON stay sub-millisecond; cold
-        // starts shrink with memory too. The client's timeouts (1 s connect, 3 s request, 3 tries)
-        // fit in 10 s, well below API Gateway's 30 s.
+        // starts shrink with memory too. 10 s, well below API Gateway's 30 s: every DynamoDB call has
+        // a deadline 1 s before it (shared/db/deadline.ts), so a stalled call still gets its 503 out.
         memorySize: 512,
         timeout: Duration.seconds(10),
         environment,

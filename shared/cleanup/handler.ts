@@ -14,6 +14,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
 import type { AppRepository } from '../db/app-repository.ts';
 import type { CleanupMarkers } from '../db/cleanup-markers.ts';
+import { runWithDeadline } from '../db/deadline.ts';
 import { logger } from '../logger.ts';
 import type { AppRecord } from '../model.ts';
 import { isScheduledEvent, redriveCleanup, type RedriveSummary } from './redrive.ts';
@@ -62,5 +63,8 @@ export function cleanupHandler(repo: AppRepository, markers: CleanupMarkers, opt
     }
     return processPartialResponse(event as DynamoDBStreamEvent, cleanUpRecord, processor, { context });
   }
-  return handle as CleanupHandler;
+  // Its DynamoDB calls end before the invocation does (db/deadline.ts): a stalled call fails the record,
+  // which is retried, instead of the whole batch dying with the function.
+  const handleInTime = (event: DynamoDBStreamEvent | ScheduledEvent, context: Context) => runWithDeadline(context, () => handle(event, context));
+  return handleInTime as CleanupHandler;
 }

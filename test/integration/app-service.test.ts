@@ -12,7 +12,7 @@ import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService, newCreatePlan } from '../../shared/service/app-service.ts';
 import { hashSecret } from '../../shared/service/credentials.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { testDb } from '../fixtures/db.ts';
+import { collectionKey, testDb } from '../fixtures/db.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const { doc, tableName, repo } = testDb();
@@ -23,7 +23,7 @@ const actor = () => ({ tenantId: uniqueTenant(), subject: 'tester' });
 
 async function collection(tenantId: string, appId: string) {
   const { Items } = await doc.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': keys.collection(tenantId, appId) } }),
+    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': collectionKey(tenantId, appId) } }),
   );
   return Items ?? [];
 }

@@ -20,6 +20,9 @@ import { cleanupHandler, removedApp, type CleanupHandler } from '../../shared/cl
 import { AppRepository } from '../../shared/db/app-repository.ts';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
+import * as v from 'valibot';
+import { CreateAppBody } from '../../shared/schemas/app.ts';
+import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { streamHarness } from '../fixtures/stream.ts';
 
@@ -158,7 +161,7 @@ async function seedApp(options: { roles: number; deletedAt?: Date }): Promise<Se
   };
 }
 
-/** The delete, for now: the App item alone (the REMOVE reaches the mapping), claims and collection stay. */
+/** A delete of the App item alone (as another writer would; the REMOVE reaches the mapping): claims and collection stay. */
 const deleteApp = (app: SeededApp) => harness.doc.send(new DeleteCommand({ TableName: TABLE, Key: app.appKey }));
 
 async function collectionSize(app: SeededApp): Promise<number> {
@@ -239,6 +242,32 @@ describe('stream path', () => {
 });
 
 describe('scheduled redrive', () => {
+  it('after the service\'s own DELETE (one transaction), a cleanup failing past its retries is finished by the redrive', async () => {
+    const service = new AppService(harness.repo);
+    const who = { tenantId: uniqueTenant('svc'), subject: 's' };
+    const subdomain = uniqueLabel('svc');
+    const input = v.parse(CreateAppBody, { app_name: 'svc', subdomain, first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2'] } });
+    const { app } = await service.create(who, input);
+    const seeded = {
+      collectionPk: `TENANT#${who.tenantId}#APP#${app.app_id}`,
+      markerKey: { PK: 'CLEANUP', SK: `TENANT#${who.tenantId}#APP#${app.app_id}` },
+    } as SeededApp;
+    poisoned.add(app.app_id);
+    await service.delete(who, app.app_id);
+    // The transaction freed the subdomain at once and left the marker; the stream cleanup then gives up.
+    expect(await read({ PK: `SUBDOMAIN#${subdomain}`, SK: 'CLAIM' })).toBeUndefined();
+    await settled();
+    poisoned.delete(app.app_id);
+    expect(deadLetteredIds()).toContain(app.app_id);
+    expect(await collectionSize(seeded)).toBe(3); // client record + 2 role assignments
+    expect(await hasMarker(seeded)).toBe(true);
+
+    clock = () => new Date(Date.now() + MARKER_AGE_MS + MINUTE);
+    await redrive();
+    expect(await collectionSize(seeded)).toBe(0);
+    expect(await hasMarker(seeded)).toBe(false);
+  });
+
   it('finishes an app whose cleanup failed past its retries: collection, claims and marker gone', async () => {
     const app = await seedApp({ roles: 30, deletedAt: new Date() });
     // Meanwhile another app took the custom domain: its claim is not this app's to release.

@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import { cleanupHandler, removedApp } from '../../shared/cleanup/handler.ts';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
 import { keys } from '../../shared/db/keys.ts';
-import { CreateAppBody } from '../../shared/schemas/app.ts';
+import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { collectionSize as countCollection } from '../fixtures/db.ts';
@@ -179,6 +180,24 @@ describe('cleanup through the local stream', () => {
     }
     expect(await collectionSize(who.tenantId, app.app_id)).toBe(0);
     expect(await collectionSize(who.tenantId, neighbour.app_id)).toBe(2);
+  });
+
+  it('a live app\'s MODIFY or INSERT record, should one arrive, removes nothing', async () => {
+    const who = { tenantId: uniqueTenant(), subject: 's' };
+    const { app } = await service.create(who, input(client(['live'])));
+    await service.update(who, app.app_id, v.parse(UpdateAppBody, { app_name: 'renamed' }));
+    // The records DynamoDB Streams makes for it (the mapping's filter keeps them from the handler).
+    const key = { PK: `TENANT#${who.tenantId}`, SK: `APP#${app.app_id}` };
+    const { Item } = await harness.doc.send(new GetCommand({ TableName: TABLE, Key: key, ConsistentRead: true }));
+    const image = marshall(Item!) as never;
+    const appRecords = [
+      { eventName: 'INSERT', dynamodb: { Keys: marshall(key) as never, NewImage: image, SequenceNumber: '901' } },
+      { eventName: 'MODIFY', dynamodb: { Keys: marshall(key) as never, OldImage: image, NewImage: image, SequenceNumber: '902' } },
+    ] as DynamoDBRecord[];
+    const handler = cleanupHandler(harness.repo, new CleanupMarkers(harness.doc, TABLE));
+    const response = await handler({ Records: appRecords }, lambdaContext('cleanupApp', 'live', 60_000));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await collectionSize(who.tenantId, app.app_id)).toBe(2);
   });
 
   it('ignores records that are not App removals if they arrive anyway', async () => {
