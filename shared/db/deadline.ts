@@ -18,6 +18,7 @@
  * client's own per-attempt timeouts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Context } from 'aws-lambda';
 
@@ -70,6 +71,9 @@ export async function runUntil<T>(at: number, fn: () => Promise<T>): Promise<T> 
   const outer = scope.getStore();
   const deadline = Math.min(at, outer?.at ?? Infinity);
   const controller = new AbortController();
+  // Every call in flight listens on this one signal until it ends, and one invocation may run many at
+  // once (the cleanup handles a batch's records concurrently): not a leak, so no listener limit.
+  setMaxListeners(0, controller.signal);
   // Unref'd and cleared when fn settles: neither a pending deadline nor a finished request keeps a timer.
   const timer = setTimeout(() => controller.abort(new DatabaseDeadlineExceeded()), Math.max(0, deadline - Date.now()));
   timer.unref();

@@ -8,18 +8,10 @@ export const keys = {
   app: (tenantId: string, appId: string) => ({ PK: tenant(tenantId), SK: `APP#${appId}` }),
   tenantApps: (tenantId: string) => tenant(tenantId),
   APP_PREFIX: 'APP#',
-  appIdFromSk: (sk: string) => sk.slice('APP#'.length),
   /** The app's item collection: its client record and role assignments. */
   collection: (tenantId: string, appId: string) => `${tenant(tenantId)}#APP#${appId}`,
-  role: (tenantId: string, appId: string, roleId: string) => ({
-    PK: `${tenant(tenantId)}#APP#${appId}`,
-    SK: `ROLE#${roleId}`,
-  }),
-  ROLE_PREFIX: 'ROLE#',
-  client: (tenantId: string, appId: string, clientId: string) => ({
-    PK: `${tenant(tenantId)}#APP#${appId}`,
-    SK: `CLIENT#${clientId}`,
-  }),
+  role: (tenantId: string, appId: string, roleId: string) => ({ PK: keys.collection(tenantId, appId), SK: `ROLE#${roleId}` }),
+  client: (tenantId: string, appId: string, clientId: string) => ({ PK: keys.collection(tenantId, appId), SK: `CLIENT#${clientId}` }),
   /** Idempotency records live in the tenant's space too: a key is only ever replayed to its own tenant. */
   idempotency: (tenantId: string, keyHash: string) => ({ PK: `${tenant(tenantId)}#IDEM#${keyHash}`, SK: 'IDEM' }),
   claim: (kind: ClaimKind, value: string) => ({ PK: `${CLAIM_PREFIX[kind]}#${value}`, SK: 'CLAIM' }),
@@ -28,11 +20,9 @@ export const keys = {
    * transaction, removed by the cleanup last. All markers share one partition, so the scheduled
    * redrive finds them with one Query (never a Scan); they live seconds, so the partition stays small.
    */
-  cleanupMarker: (tenantId: string, appId: string) => ({ PK: CLEANUP_MARKERS, SK: `${tenant(tenantId)}#APP#${appId}` }),
+  cleanupMarker: (tenantId: string, appId: string) => ({ PK: keys.CLEANUP_MARKERS, SK: keys.collection(tenantId, appId) }),
   CLEANUP_MARKERS: 'CLEANUP',
 };
-
-const CLEANUP_MARKERS = 'CLEANUP';
 
 export type ClaimKind = 'subdomain' | 'custom_domain';
 

@@ -13,6 +13,7 @@ import { DEV_ISSUER, devIssuerFiles } from '../../infra/local/dev-issuer.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoClient } from '../../infra/local/dynamodb.ts';
 import { collectionSize } from '../fixtures/db.ts';
+import { spawnRuntime, type SpawnedRuntime } from '../fixtures/spawn-runtime.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-newcomer-'));
@@ -20,32 +21,10 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-newcomer-'));
 const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DYNAMODB_PORT: '0', JWT_ISSUER: '', JWT_JWKS_FILE: '', POWERTOOLS_LOG_LEVEL: 'INFO' };
 const children: ChildProcess[] = [];
 
-interface Started {
-  child: ChildProcess;
-  baseUrl: string;
-  dynamoEndpoint: string;
-  output: () => string;
-}
-
-function start(extraEnv: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { env: { ...env, ...extraEnv } });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output);
-      const dynamo = /DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (api?.[1] && dynamo?.[1]) {
-        clearInterval(timer);
-        resolve({ child, baseUrl: api[1], dynamoEndpoint: dynamo[1], output: () => output });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`exited ${child.exitCode}: ${output}`));
-      }
-    }, 50);
-  });
+async function start(extraEnv: Record<string, string> = {}): Promise<SpawnedRuntime> {
+  const started = await spawnRuntime({ ...env, ...extraEnv });
+  children.push(started.child);
+  return started;
 }
 
 const stop = (child: ChildProcess, signal: NodeJS.Signals) =>

@@ -3,7 +3,7 @@
  * 2nd write reached the store) has all of the transaction or none of it after a restart on the same
  * DATA_DIR: here all of it, since the intent was durable before the first write; each stream record once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import { ensureTable, localDynamoClient } from '../../infra/local/dynamodb.ts';
 import { CaptureProxy } from '../../infra/local/stream/capture-proxy.ts';
 import { ChangeStream } from '../../infra/local/stream/change-stream.ts';
 import { IntentLog } from '../../infra/local/transactions/intent-log.ts';
+import { spawnRuntime, type SpawnedRuntime } from '../fixtures/spawn-runtime.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const TABLE = 'durable-transactions';
@@ -25,24 +26,10 @@ const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DYNAMODB_PORT: '0', 
 const children: ChildProcess[] = [];
 const folders = [dataDir];
 
-function start(extraEnv: Record<string, string> = {}): Promise<{ child: ChildProcess; dynamoEndpoint: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { env: { ...env, ...extraEnv } });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += chunk));
-  child.stderr?.on('data', (chunk) => (output += chunk));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      const dynamo = /DynamoDB\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (dynamo?.[1]) {
-        clearInterval(timer);
-        resolve({ child, dynamoEndpoint: dynamo[1], output: () => output });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`exited ${child.exitCode}: ${output}`));
-      }
-    }, 50);
-  });
+async function start(extraEnv: Record<string, string> = {}): Promise<SpawnedRuntime> {
+  const runtime = await spawnRuntime({ ...env, ...extraEnv });
+  children.push(runtime.child);
+  return runtime;
 }
 
 /** The signal that ended the process (null for a plain exit). */

@@ -149,6 +149,22 @@ describe('DynamoDB calls under a deadline', () => {
     expect(inScope.$metadata.httpStatusCode).toBe(200);
   });
 
+  it('many calls at once under one deadline (a cleanup batch) are fine: no listener-leak warning', async () => {
+    const doc = clientFor(runtime().dynamoEndpoint);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const results = await runWithDeadline({ getRemainingTimeInMillis: () => 10_000 }, () =>
+        Promise.all(Array.from({ length: 25 }, () => doc.send(getItem()))));
+      expect(results).toHaveLength(25);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('without a deadline in scope, an attempt DynamoDB leaves hanging still ends at its requestTimeout', { timeout: 5_000 }, async () => {
     const silent = await silentServer();
     closeLater(silent.server, silent.open);
