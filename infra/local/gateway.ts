@@ -1,9 +1,17 @@
 /**
  * The local API Gateway: a node:http server that serves the route table, turns each request into the
  * same APIGatewayProxyEventV2 (payload 2.0) an HTTP API sends, and calls the same handler modules.
- * What it answers itself mirrors API Gateway: 404 `{"message":"Not Found"}` for an unknown route,
- * 413 past API Gateway's 10 MB payload limit, 429 `{"message":"Too Many Requests"}` past the stage
- * throttle (a token bucket, as API Gateway's), 500 `{"message":"Internal Server Error"}` if a handler throws.
+ * The event is built as API Gateway builds it: repeated headers and query parameters comma-joined (so two
+ * `Authorization` headers reach the function as one joined value, never just the first), `Cookie`
+ * headers in `cookies[]`, and every name an own property, `__proto__` included, as in the JSON a Lambda
+ * parses on AWS.
+ *
+ * What it answers itself: 404 for an unknown route, 413 past API Gateway's 10 MB payload limit, 429 past
+ * the stage throttle (a token bucket, as API Gateway's), 500 if a handler throws. On AWS these answers
+ * are API Gateway's own (`{"message":"Not Found"}` and the like, with `apigw-requestid` only): an HTTP
+ * API has no gateway responses to reshape them. Locally they take the contract's shape instead
+ * (`{"message", "error_code"}`, `X-Request-Id` equal to `apigw-requestid`), so that every answer a
+ * client of the local runtime sees can be handled one way; the README says where AWS differs.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -46,6 +54,14 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
+/**
+ * The request target as a URL on this host. Only the origin form (`/path?query`) names a route: parsed
+ * against a base, `//host/path` would be read as another host's `/path` and served.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  return target?.startsWith('/') ? new URL(`http://local${target}`) : undefined;
+}
+
 function safeDecode(value: string): string {
   try {
     return decodeURIComponent(value);
@@ -54,20 +70,54 @@ function safeDecode(value: string): string {
   }
 }
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(body);
+/** An answer of the gateway itself, in the contract's error shape (see the header comment). */
+function sendOwn(res: ServerResponse, status: number, message: string, requestId: string): void {
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Request-Id': requestId,
+  });
+  res.end(JSON.stringify({ message, error_code: status }));
+}
+
+/**
+ * An object whose every name is an own, enumerable property, as JSON.parse makes them: assigning
+ * `object[name] = value` would set the prototype for `__proto__` and lose the parameter.
+ */
+function ownProperties(entries: Iterable<readonly [string, string]>): Record<string, string> {
+  const object: Record<string, string> = {};
+  for (const [name, value] of entries) Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+  return object;
+}
+
+/** Repeated query parameters comma-joined, in order (payload 2.0 has no multi-value fields). */
+function joinRepeated(entries: Iterable<readonly [string, string]>): [string, string][] {
+  const values = new Map<string, string[]>();
+  for (const [name, value] of entries) values.set(name, [...(values.get(name) ?? []), value]);
+  return [...values].map(([name, all]) => [name, all.join(',')]);
+}
+
+/**
+ * Headers as payload 2.0 has them. Node's `req.headers` keeps only the first of some repeated headers
+ * (`Authorization` among them) and joins `Cookie` with "; "; `headersDistinct` has every value.
+ */
+function headersOf(req: IncomingMessage): { headers: Record<string, string>; cookies: string[] } {
+  const headers: [string, string][] = [];
+  const cookies: string[] = [];
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (!values) continue;
+    if (name === 'cookie') cookies.push(...values.flatMap((value) => value.split(';').map((c) => c.trim()).filter(Boolean)));
+    else headers.push([name, values.join(',')]);
+  }
+  return { headers: ownProperties(headers), cookies };
 }
 
 function toEvent(
   req: IncomingMessage, url: URL, bound: BoundRoute, values: string[], body: Buffer, requestId: string,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  const { headers, cookies } = headersOf(req);
+  const query = ownProperties(joinRepeated(url.searchParams));
   const now = new Date();
   const key = routeKey(bound.route);
   return {
@@ -75,10 +125,11 @@ function toEvent(
     routeKey: key,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
+    ...(cookies.length ? { cookies } : {}),
     headers,
     ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
     ...(bound.params.length
-      ? { pathParameters: Object.fromEntries(bound.params.map((name, i) => [name, safeDecode(values[i] ?? '')])) }
+      ? { pathParameters: ownProperties(bound.params.map((name, i) => [name, safeDecode(values[i] ?? '')] as const)) }
       : {}),
     requestContext: {
       accountId: 'local',
@@ -126,25 +177,29 @@ export function createGateway(routes: { route: Route; handler: LambdaHandler }[]
     const requestId = randomUUID();
     res.setHeader('apigw-requestid', requestId);
     try {
-      const url = new URL(req.url ?? '/', 'http://local');
+      const url = requestUrl(req.url);
       let match: { bound: BoundRoute; values: string[] } | undefined;
       for (const candidate of bound) {
-        const found = candidate.route.method === req.method ? candidate.pattern.exec(url.pathname) : null;
+        const found = url && candidate.route.method === req.method ? candidate.pattern.exec(url.pathname) : null;
         if (found) match = { bound: candidate, values: found.slice(1) };
       }
       const body = await readBody(req);
-      if (!match) return send(res, 404, '{"message":"Not Found"}');
-      if (!take()) return send(res, 429, '{"message":"Too Many Requests"}');
-      if (body === 'too-large') return send(res, 413, '{"message":"Request Entity Too Large"}');
+      if (!url || !match) return sendOwn(res, 404, 'Not Found', requestId);
+      if (!take()) return sendOwn(res, 429, 'Too Many Requests', requestId);
+      if (body === 'too-large') return sendOwn(res, 413, 'Request Entity Too Large', requestId);
       const event = toEvent(req, url, match.bound, match.values, body, requestId);
-      const result = await match.bound.handler(event, lambdaContext(match.bound.route.name, requestId, LAMBDA_TIMEOUT_MS));
-      if (typeof result === 'string') return send(res, 200, result);
+      const result = await match.bound.handler(event, lambdaContext(match.bound.route.function, requestId, LAMBDA_TIMEOUT_MS));
+      if (typeof result === 'string') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(result);
+        return;
+      }
       const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
       res.writeHead(result.statusCode ?? 200, headers);
       res.end(result.body ?? '');
     } catch (error) {
       console.error(JSON.stringify({ level: 'ERROR', message: 'local gateway: handler failed', error: String(error) }));
-      if (!res.headersSent) send(res, 500, '{"message":"Internal Server Error"}');
+      if (!res.headersSent) sendOwn(res, 500, 'Internal server error', requestId);
     }
   });
 }

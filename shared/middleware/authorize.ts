@@ -12,6 +12,12 @@ export function authorize(verifier: TokenVerifier, permission: Permission): Midd
   const authorizeBefore = async (request: ApiRequest): Promise<void> => {
     const header = request.event.headers?.authorization;
     if (!header) throw new Unauthenticated(false);
+    // API Gateway joins repeated headers with commas, and no credential of ours has one: two
+    // Authorization headers are refused as such, never resolved by picking one (contract §2).
+    if (header.includes(',')) {
+      logger.info('token rejected', { ...request.event.log, reason: 'MultipleAuthorizationHeaders' });
+      throw new Unauthenticated(true);
+    }
     const token = BEARER.exec(header)?.[1];
     if (!token) throw new Unauthenticated(true);
     let caller;

@@ -7,13 +7,20 @@ import type { MiddlewareObj } from '@middy/core';
 import * as v from 'valibot';
 import { InvalidRequest, type FieldIssue } from '../errors.ts';
 import { READ_ONLY_FIELDS } from '../schemas/app.ts';
+import { FIRST_CLIENT_READ_ONLY_FIELDS } from '../schemas/client.ts';
 import type { ApiRequest } from './types.ts';
+
+/** Fields a response shows and a body may not set, by the object they sit in ('' is the body itself). */
+const READ_ONLY_IN: Record<string, ReadonlySet<string>> = { '': READ_ONLY_FIELDS, first_client: FIRST_CLIENT_READ_ONLY_FIELDS };
 
 function describeIssue(issue: v.BaseIssue<unknown>): FieldIssue {
   const path = v.getDotPath(issue) ?? '';
-  const field = path.split('.').at(-1) ?? '';
   if (issue.type === 'strict_object' && issue.expected === 'never') {
-    const readOnly = !path.includes('.') && READ_ONLY_FIELDS.has(field);
+    // From the keys themselves, not the dotted path: a key may contain a dot.
+    const keys = (issue.path ?? []).map((item) => String(item.key));
+    const field = keys.at(-1) ?? '';
+    const parent = keys.slice(0, -1).join('.');
+    const readOnly = Object.hasOwn(READ_ONLY_IN, parent) && READ_ONLY_IN[parent]?.has(field) === true;
     return { path, message: readOnly ? `Field "${field}" is read-only` : `Unknown field "${field}"` };
   }
   if (issue.received === 'undefined') return { path, message: 'Required' };

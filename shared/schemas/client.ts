@@ -67,6 +67,13 @@ export type OidcClient = v.InferOutput<typeof OidcClientInput>;
 export type SamlClient = v.InferOutput<typeof SamlClientInput>;
 export type AuthenticationProtocol = 'oidc' | 'saml';
 
+/**
+ * What a response's `first_client` shows beyond the input (http/app-view.ts): its protocol (set by
+ * `first_client_authentication_protocol`) and the app's `client_id`. A body naming one is refused as
+ * read-only, as at the top level.
+ */
+export const FIRST_CLIENT_READ_ONLY_FIELDS: ReadonlySet<string> = new Set(['authentication_protocol', 'client_id']);
+
 /** The stored first client: the validated input, tagged with its protocol. */
 export type FirstClient =
   | ({ authentication_protocol: 'oidc' } & OidcClient)

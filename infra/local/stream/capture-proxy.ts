@@ -109,7 +109,15 @@ export class CaptureProxy {
     }
     const unlock = await this.locks.acquire(targets.map((t) => keyName(t.table, t.key)));
     try {
-      const before = await this.images(targets);
+      let before: (Image | undefined)[];
+      try {
+        before = await this.images(targets);
+      } catch (error) {
+        // A key dynalite will not read (over DynamoDB's size limits, of the wrong type…) it will not write
+        // either: nothing can change, so the caller gets dynalite's own 400, not a 500 its SDK retries.
+        if ((error as Error).name === 'ValidationException') return await this.forward(req, body);
+        throw error;
+      }
       const response = await this.forward(req, body);
       if (response.status === 200) {
         const after = await this.images(targets);
