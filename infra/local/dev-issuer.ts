@@ -4,10 +4,14 @@
  */
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { DEFAULT_AUDIENCE, type JwtConfig } from '../../shared/config.ts';
 import { signJwt } from './jwt-sign.ts';
 
 export const DEV_ISSUER = 'http://localhost/dev-issuer';
+
+/** DATA_DIR when it is not set, relative to the project (`npm start` and `npm run token` run there). */
+export const DEFAULT_DATA_DIR = '.data';
 
 export interface DevIssuer {
   issuer: string;
@@ -61,4 +65,34 @@ export function mintDevToken(issuer: DevIssuer, options: DevTokenOptions): strin
     issuer.privateKeyPem,
     issuer.kid,
   );
+}
+
+/** A shell word as typed: quoted only when the shell would split or expand it. */
+const shellWord = (value: string) => (/^[\w./:@%+=,-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
+
+function jwksHoldsKey(file: string, kid: string): boolean {
+  try {
+    const { keys } = JSON.parse(readFileSync(file, 'utf8')) as { keys?: { kid?: unknown }[] };
+    return Array.isArray(keys) && keys.some((key) => key?.kid === kid);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The start banner's token line. `npm run token` runs in another shell, which knows nothing of the
+ * runtime's environment: the command names DATA_DIR (where the key pair is) and the audience when they
+ * are not the defaults. When the runtime would refuse dev tokens (another issuer, or a JWKS without the
+ * dev key), the line says so instead of suggesting a command whose tokens get 401s.
+ */
+export function devTokenHint(devIssuer: DevIssuer, jwt: JwtConfig, dataDir: string): string {
+  const refused = 'dev tokens (npm run token) are refused';
+  if (!jwt.issuers.includes(devIssuer.issuer)) {
+    return `${refused}: JWT_ISSUER is ${jwt.issuers.join(',')}, not the dev issuer ${devIssuer.issuer}`;
+  }
+  if (!jwt.jwksFile) return `${refused}: JWT_ISSUER names the dev issuer, but no JWT_JWKS_FILE holds its key`;
+  if (!jwksHoldsKey(jwt.jwksFile, devIssuer.kid)) return `${refused}: JWT_JWKS_FILE ${jwt.jwksFile} does not hold the dev issuer's key`;
+  const env = resolve(dataDir) === resolve(DEFAULT_DATA_DIR) ? '' : `DATA_DIR=${shellWord(dataDir)} `;
+  const audience = jwt.audience === DEFAULT_AUDIENCE ? '' : ` --audience ${shellWord(jwt.audience)}`;
+  return `${env}npm run token -- --tenant acme --admin${audience}`;
 }

@@ -1,7 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Server } from 'node:net';
+import { StartupError } from './preflight.ts';
 
-export class PortInUseError extends Error {}
+export class PortInUseError extends StartupError {}
 
 /** Listens on 127.0.0.1 only; resolves with the bound port (useful with port 0). */
 export function listenOn(server: Server, port: number, variable: string): Promise<number> {

@@ -1,28 +1,31 @@
-/** `npm start`: the service on this machine, no AWS account and no Docker needed. */
-import { PortInUseError } from './listen.ts';
-import { localConfigFromEnv, startLocalRuntime } from './runtime.ts';
+/**
+ * `npm start`: the service on this machine, no AWS account and no Docker needed. A mistake a person can
+ * fix (a bad variable, a busy port, an unusable or shared DATA_DIR, a broken JWKS file) ends the start
+ * with one line on stderr and exit 1; anything else is a bug and keeps its stack trace.
+ */
+import { readJwtConfig } from '../../shared/config.ts';
+import { devTokenHint } from './dev-issuer.ts';
+import { checkJwksFile, lockDataDir, StartupError } from './preflight.ts';
+import { localConfigFromEnv, startLocalRuntime, type LocalConfig } from './runtime.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-try {
-  const runtime = await startLocalRuntime(localConfigFromEnv());
-  const { config, baseUrl, dynamo, devIssuer } = runtime;
-  const issuer = config.jwtIssuer ?? devIssuer.issuer;
-  console.log(
-    [
-      '',
-      'Management Apps API is running locally',
-      `  API          ${baseUrl}/v1/management/applications`,
-      `  DynamoDB     ${dynamo.endpoint}  table "${config.tableName}"`,
-      `  Data         ${config.dataDir}`,
-      `  JWT issuer   ${issuer}  audience "${config.jwtAudience}"`,
-      `  Token        npm run token -- --tenant acme --admin`,
-      '',
-      'Press Ctrl+C to stop (data is kept).',
-      '',
-    ].join('\n'),
-  );
+/** The environment read into a config; what it refuses (`PORT must be a port number`, …) is the whole message. */
+function readConfig(): LocalConfig {
+  try {
+    return localConfigFromEnv();
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+}
 
+try {
+  const localConfig = readConfig();
+  if (localConfig.jwtJwksFile) checkJwksFile(localConfig.jwtJwksFile);
+  lockDataDir(localConfig.dataDir);
+  const runtime = await startLocalRuntime(localConfig);
+  const { config, baseUrl, dynamo, devIssuer } = runtime;
+  // Before the banner: whoever takes it as "ready" (a person, a test) may stop the runtime right away.
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -33,8 +36,25 @@ try {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // What the handlers were configured with (the runtime put it in process.env), not a second guess at it.
+  const jwt = readJwtConfig();
+  console.log(
+    [
+      '',
+      'Management Apps API is running locally',
+      `  API          ${baseUrl}/v1/management/applications`,
+      `  DynamoDB     ${dynamo.endpoint}  table "${config.tableName}"`,
+      `  Data         ${config.dataDir}`,
+      `  JWT issuer   ${jwt.issuers.join(', ')}  audience "${jwt.audience}"`,
+      `  Token        ${devTokenHint(devIssuer, jwt, config.dataDir)}`,
+      '',
+      'Press Ctrl+C to stop (data is kept).',
+      '',
+    ].join('\n'),
+  );
 } catch (error) {
-  if (error instanceof PortInUseError) {
+  if (error instanceof StartupError) {
     console.error(error.message);
     process.exit(1);
   }

@@ -1,7 +1,10 @@
 /** Who the caller is and what they may do, from verified token claims (contract §2). */
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 
-export type Permission = 'apps:create' | 'apps:read' | 'apps:edit' | 'apps:delete';
+/** Every permission the service checks (contract §2). */
+export const PERMISSIONS = ['apps:create', 'apps:read', 'apps:edit', 'apps:delete'] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
 
 export interface Caller {
   tenantId: string;

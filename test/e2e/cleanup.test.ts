@@ -2,14 +2,13 @@
  * `npm start`'s event-driven cleanup, end to end: DELETE over HTTP answers 204, then the runtime's own
  * stream and cleanup function remove everything the app owned: 10,000 extra role assignments included.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { collectionSize as countCollection, testDb } from '../fixtures/db.ts';
+import { deleteItemFromOutside } from '../fixtures/outside-writer.ts';
 import { adminToken, runtime } from '../fixtures/tokens.ts';
 
 const { doc, tableName } = testDb();
@@ -66,17 +65,14 @@ describe('delete, then event-driven cleanup', () => {
     console.log(`cleanup of 10,003 items: ${seconds.toFixed(1)} s after the 204, ${line.dynamodb_calls} DynamoDB calls`);
   });
 
-  it('an App deleted by an outside writer (the AWS CLI) is cleaned up too', async () => {
+  it('an App deleted by an outside writer (a client of its own) is cleaned up too', async () => {
     const tenant = uniqueTenant('cli');
     const app = (await call('POST', APPS, {
       token: adminToken(tenant), body: { app_name: 'cli', first_client: { name: 'c', redirect_uris: [], role_ids: ['a', 'b', 'c'] } },
     })).body.result;
     expect(await collectionSize(tenant, app.app_id)).toBe(4);
     const key = keys.app(tenant, app.app_id);
-    await promisify(execFile)('aws', [
-      'dynamodb', 'delete-item', '--table-name', tableName, '--key', JSON.stringify({ PK: { S: key.PK }, SK: { S: key.SK } }),
-      '--endpoint-url', runtime().dynamoEndpoint, '--region', 'local',
-    ], { env: { ...process.env, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_PAGER: '' } });
+    await deleteItemFromOutside(runtime().dynamoEndpoint, tableName, key);
     expect(await becomesEmpty(tenant, app.app_id, 60_000)).toBe(0);
   });
 });

@@ -1,18 +1,20 @@
 /**
  * `npm start` and `npm run token` as a newcomer uses them: a second runtime in its own folder, started
- * and stopped for real (data kept across a restart, SIGTERM exits 0, a busy port is one clear line).
+ * and stopped for real (data kept across a restart, SIGTERM exits 0). A mistake a person can fix (a busy
+ * port, a bad JWKS file, an unusable or shared DATA_DIR, a bad token option) is one clear line and exit 1.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../../shared/auth/verifier.ts';
-import { DEV_ISSUER, devIssuerFiles } from '../../infra/local/dev-issuer.ts';
+import { DEV_ISSUER, devIssuerFiles, devTokenHint, ensureDevIssuer } from '../../infra/local/dev-issuer.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { localDynamoClient } from '../../infra/local/dynamodb.ts';
 import { collectionSize } from '../fixtures/db.ts';
+import { makeTestKey } from '../fixtures/keys.ts';
 import { spawnRuntime, type SpawnedRuntime } from '../fixtures/spawn-runtime.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
@@ -20,6 +22,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-newcomer-'));
 // As a newcomer's shell has it: no test-only settings (the test workers silence their loggers).
 const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DYNAMODB_PORT: '0', JWT_ISSUER: '', JWT_JWKS_FILE: '', POWERTOOLS_LOG_LEVEL: 'INFO' };
 const children: ChildProcess[] = [];
+/** Every folder the tests made, removed at the end. */
+const folders = [dataDir];
 
 async function start(extraEnv: Record<string, string> = {}): Promise<SpawnedRuntime> {
   const started = await spawnRuntime({ ...env, ...extraEnv });
@@ -36,8 +40,42 @@ const stop = (child: ChildProcess, signal: NodeJS.Signals) =>
 const token = async (...args: string[]) =>
   (await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/local/token.ts', ...args], { env })).stdout.trim();
 
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command that must fail: its exit code and what it printed. */
+async function failing(args: string[], extraEnv: Record<string, string> = {}): Promise<Finished> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env: { ...env, ...extraEnv } });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  // 'close', not 'exit': by then everything it printed has been read.
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stdout, stderr };
+}
+
+/** `npm start` that must refuse to start: exit 1 and exactly one line on stderr, which is returned. */
+async function refusedStart(extraEnv: Record<string, string>): Promise<string> {
+  const { code, stderr } = await failing(['infra/local/start.ts'], extraEnv);
+  expect(code).toBe(1);
+  expect(stderr.trim().split('\n'), stderr).toHaveLength(1);
+  return stderr.trim();
+}
+
+function freshFolder(name: string): string {
+  const folder = mkdtempSync(join(tmpdir(), `mgmt-apps-${name}-`));
+  folders.push(folder);
+  return folder;
+}
+
 afterAll(() => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
 });
 
 describe('the local runtime as a newcomer runs it', () => {
@@ -107,11 +145,151 @@ describe('the local runtime as a newcomer runs it', () => {
 
   it('says in one line that a port is busy, and exits 1', async () => {
     const busy = new URL(runtime().baseUrl).port;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { env: { ...env, PORT: busy } });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(1);
-    expect(stderr.trim()).toBe(`Port ${busy} is already in use: stop what holds it, or set PORT to another port.`);
+    expect(await refusedStart({ PORT: busy })).toBe(`Port ${busy} is already in use: stop what holds it, or set PORT to another port.`);
+  });
+
+  it('says in one line that a variable is not a valid value, and exits 1', async () => {
+    expect(await refusedStart({ PORT: 'three thousand' })).toMatch(/^PORT /);
+  });
+
+  it('says in one line that JWT_JWKS_FILE cannot be used (missing, a folder, not JSON, no keys), and exits 1', {
+    timeout: 60_000,
+  }, async () => {
+    const folder = freshFolder('jwks');
+    const file = (name: string, text: string) => {
+      writeFileSync(join(folder, name), text);
+      return join(folder, name);
+    };
+    const cases = {
+      [join(folder, 'missing.json')]: 'cannot be read (no such file)',
+      [folder]: 'cannot be read (it is a folder)',
+      [file('html.json', '<html>not found</html>')]: 'is not JSON',
+      [file('empty.json', '{"keys": []}')]: 'has no keys (a JWKS is {"keys": [...]})',
+      [file('one-key.json', JSON.stringify(makeTestKey('k').publicJwk))]: 'has no keys (a JWKS is {"keys": [...]})',
+    };
+    const dataDir = join(folder, 'data');
+    const refusals = await Promise.all(Object.keys(cases).map((jwks) => refusedStart({ JWT_JWKS_FILE: jwks, DATA_DIR: dataDir })));
+    expect(refusals).toEqual(
+      Object.entries(cases).map(([jwks, problem]) => `JWT_JWKS_FILE ${jwks} ${problem}: fix it, or set JWT_JWKS_FILE to another file.`),
+    );
+    expect(existsSync(dataDir)).toBe(false); // refused before anything was made
+  });
+
+  it('says in one line that DATA_DIR cannot be written, and exits 1', async () => {
+    const inTheWay = join(freshFolder('data-file'), 'a-file');
+    writeFileSync(inTheWay, '');
+    for (const dataDir of [inTheWay, join(inTheWay, 'data')]) {
+      expect(await refusedStart({ DATA_DIR: dataDir })).toBe(
+        `Data folder ${dataDir} cannot be written (a file is in the way): fix it, or set DATA_DIR to another folder.`,
+      );
+    }
+  });
+
+  it('runs one runtime per DATA_DIR: a second is refused, a killed one does not block, a stop releases it', {
+    timeout: 60_000,
+  }, async () => {
+    const dataDir = freshFolder('lock');
+    const lockFile = join(dataDir, 'runtime.lock');
+    const first = await start({ DATA_DIR: dataDir });
+    expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(first.child.pid));
+    expect(await refusedStart({ DATA_DIR: dataDir })).toBe(
+      `Data folder ${dataDir} is in use by another local runtime (pid ${first.child.pid} in ${lockFile}): `
+        + 'stop it, or set DATA_DIR to another folder.',
+    );
+
+    expect(await stop(first.child, 'SIGKILL')).toBeNull();
+    expect(existsSync(lockFile)).toBe(true); // no chance to remove it
+    const second = await start({ DATA_DIR: dataDir });
+    expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(second.child.pid));
+    expect(await stop(second.child, 'SIGTERM')).toBe(0);
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it('the banner\'s token command names a DATA_DIR that is not the default, and works as printed', { timeout: 60_000 }, async () => {
+    const dataDir = join(freshFolder('hint'), 'data dir');
+    const started = await start({ DATA_DIR: dataDir });
+    try {
+      const hint = /Token\s+(.+)/.exec(started.output())?.[1] ?? '';
+      expect(hint).toBe(`DATA_DIR='${dataDir}' npm run token -- --tenant acme --admin`);
+      // Run it as printed, from a shell that knows nothing of the runtime's DATA_DIR.
+      const command = hint.replace('npm run token --', `'${process.execPath}' --import tsx infra/local/token.ts`);
+      const { DATA_DIR: _unset, ...shellEnv } = env;
+      const jwt = (await promisify(execFile)('sh', ['-c', command], { env: shellEnv })).stdout.trim();
+      const res = await fetch(`${started.baseUrl}/v1/management/applications`, { headers: { authorization: `Bearer ${jwt}` } });
+      expect(res.status).toBe(200);
+    } finally {
+      await stop(started.child, 'SIGTERM');
+    }
+  });
+
+  it('the banner says dev tokens are refused when JWT_ISSUER points elsewhere', { timeout: 60_000 }, async () => {
+    const folder = freshFolder('idp');
+    const jwksFile = join(folder, 'idp-jwks.json');
+    writeFileSync(jwksFile, JSON.stringify({ keys: [makeTestKey('idp-key').publicJwk] }));
+    const started = await start({ DATA_DIR: join(folder, 'data'), JWT_ISSUER: 'https://idp.example.com', JWT_JWKS_FILE: jwksFile });
+    try {
+      expect(/Token\s+(.+)/.exec(started.output())?.[1]).toBe(
+        'dev tokens (npm run token) are refused: JWT_ISSUER is https://idp.example.com, not the dev issuer http://localhost/dev-issuer',
+      );
+    } finally {
+      await stop(started.child, 'SIGTERM');
+    }
+  });
+});
+
+describe('the banner\'s token line', () => {
+  const dataDir = freshFolder('hint-unit');
+  const devIssuer = ensureDevIssuer(dataDir);
+  const trusted = { issuers: [DEV_ISSUER], audience: 'userid-api', jwksFile: devIssuer.jwksFile };
+
+  it('is the plain command with the default DATA_DIR and audience', () => {
+    expect(devTokenHint(devIssuer, trusted, resolve('.data'))).toBe('npm run token -- --tenant acme --admin');
+  });
+
+  it('names a DATA_DIR and an audience that are not the defaults', () => {
+    expect(devTokenHint(devIssuer, { ...trusted, audience: 'my-api' }, '/srv/apps')).toBe(
+      'DATA_DIR=/srv/apps npm run token -- --tenant acme --admin --audience my-api',
+    );
+  });
+
+  it('says why dev tokens are refused: another issuer, or a JWKS without the dev key', () => {
+    const refused = 'dev tokens (npm run token) are refused';
+    expect(devTokenHint(devIssuer, { ...trusted, issuers: ['https://a.example', 'https://b.example'] }, dataDir)).toBe(
+      `${refused}: JWT_ISSUER is https://a.example,https://b.example, not the dev issuer ${DEV_ISSUER}`,
+    );
+    const otherJwks = join(dataDir, 'other.json');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(otherJwks, JSON.stringify({ keys: [makeTestKey('other').publicJwk] }));
+    expect(devTokenHint(devIssuer, { ...trusted, jwksFile: otherJwks }, dataDir)).toBe(
+      `${refused}: JWT_JWKS_FILE ${otherJwks} does not hold the dev issuer's key`,
+    );
+    expect(devTokenHint(devIssuer, { ...trusted, jwksFile: undefined }, dataDir)).toBe(
+      `${refused}: JWT_ISSUER names the dev issuer, but no JWT_JWKS_FILE holds its key`,
+    );
+  });
+});
+
+describe('npm run token', () => {
+  it('--help prints the usage and exits 0', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'infra/local/token.ts', '--help'], { env });
+    expect(stdout).toContain('usage: npm run token -- --tenant <id>');
+    expect(stdout).toMatch(/--permissions <list>\s+comma-separated, of apps:create, apps:read, apps:edit, apps:delete/);
+  });
+
+  it('signs every permission the service knows', async () => {
+    const jwt = await token('--tenant', 'globex', '--permissions', 'apps:create,apps:read,apps:edit,apps:delete');
+    expect(JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()).permissions)
+      .toEqual(['apps:create', 'apps:read', 'apps:edit', 'apps:delete']);
+  });
+
+  it('refuses an unknown permission or option in one line, exit 1, and prints no token', async () => {
+    const run = (...args: string[]) => failing(['infra/local/token.ts', ...args]);
+    expect(await run('--tenant', 'acme', '--permissions', 'apps:read,apps:write')).toEqual({
+      code: 1, stdout: '', stderr: 'Unknown permission "apps:write": use apps:create, apps:read, apps:edit, apps:delete\n',
+    });
+    expect(await run('--tenant', 'acme', '--admn')).toEqual({
+      code: 1, stdout: '', stderr: 'Unknown option --admn: see npm run token -- --help\n',
+    });
+    expect(await run('acme')).toEqual({ code: 1, stdout: '', stderr: 'Unexpected argument acme: see npm run token -- --help\n' });
   });
 });
