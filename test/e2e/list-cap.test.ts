@@ -2,10 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { keys } from '../../shared/db/keys.ts';
-import { newAppId } from '../../shared/service/credentials.ts';
+import { defaultOidcClient } from '../../shared/schemas/client.ts';
+import { newAppId, newClientId, newSecretId } from '../../shared/service/credentials.ts';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
 import { testDb } from '../fixtures/db.ts';
 import { adminToken } from '../fixtures/tokens.ts';
+
+const ALL_TRIGGERS = { invalidateOnMemberSuspension: true, invalidateOnMemberPasswordReset: true, invalidateOnMemberRoleUpdate: true };
 
 describe('unpaged list cap', () => {
   it('returns 1,000 apps and a cursor to the rest', async () => {
@@ -19,8 +22,9 @@ describe('unpaged list cap', () => {
         PutRequest: {
           Item: {
             ...keys.app(tenant, appId), entity: 'App', app_id: appId, tenant_id: tenant, version: 1, app_name: `bulk ${i}`,
-            invite_member_email_expiration_minutes: 2880, client_id: `client${i}`,
-            first_client: { authentication_protocol: 'oidc', name: 'c', redirect_uris: [] },
+            invite_member_email_expiration_minutes: 2880, refresh_token_invalidation_trigger_configuration: ALL_TRIGGERS,
+            client_id: newClientId(), client_secrets: [{ secret_id: newSecretId(), created_at: created.toISOString() }],
+            first_client: defaultOidcClient('c'),
             created_at: created.toISOString(), created_by: 'seed', updated_at: created.toISOString(),
           },
         },
