@@ -5,6 +5,7 @@
 import * as v from 'valibot';
 import { appResponse } from '#shared/http/responses.ts';
 import { apiHandler } from '#shared/middleware/api-handler.ts';
+import { functionHandler } from '#shared/middleware/function-handler.ts';
 import { validationError } from '#shared/middleware/validate.ts';
 import { CreateAppBody } from '#shared/schemas/app.ts';
 import { IdempotencyKey } from '#shared/service/idempotency.ts';
@@ -12,7 +13,7 @@ import { appService, idempotentCreate } from '#shared/service/index.ts';
 
 const IdempotencyHeader = v.object({ 'idempotency-key': v.optional(IdempotencyKey) });
 
-export const handler = apiHandler(
+const createApp = apiHandler(
   'createApp',
   async (event) => {
     const headers = v.safeParse(IdempotencyHeader, event.headers);
@@ -26,3 +27,5 @@ export const handler = apiHandler(
   },
   CreateAppBody,
 );
+
+export const handler = functionHandler('createApp', { createApp });

@@ -1,12 +1,13 @@
 /**
- * The whole service, as a list of decisions: the table, one function per route with exactly the table
- * actions it uses, the HTTP API from the route table, the stream cleanup, the alarms, the outputs.
+ * The whole service, as a list of decisions: the table, one function per entry of the route table's
+ * FUNCTIONS with exactly the table actions it uses, the HTTP API from its routes, the stream cleanup,
+ * the alarms, the outputs.
  * Environment-agnostic: no lookups, so `cdk synth` needs no account.
  */
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { ROUTES, type RouteName } from '../shared/routes.ts';
+import { FUNCTIONS, functionDescription, type FunctionName } from '../shared/routes.ts';
 import type { DeploymentConfig } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { AppFunction, type DynamoAction } from './constructs/app-function.ts';
@@ -21,22 +22,17 @@ export const PLACEHOLDER_ISSUER = 'https://auth.example.com';
  * Exactly what each function's code calls (shared/db/app-repository.ts); no Scan anywhere. IAM has no
  * TransactWriteItems action: each action of a transaction needs its own (PutItem, DeleteItem, …).
  */
-export const TABLE_ACCESS: Record<RouteName, DynamoAction[]> = {
+export const TABLE_ACCESS: Record<FunctionName, DynamoAction[]> = {
   // one transaction of puts (claims, client record, role assignments, app, idempotency record);
   // GetItem reads an idempotency record a retry replays
   createApp: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-  listApps: ['dynamodb:Query'],
-  // read the app, then one transaction: app and new claims (put), released claims and roles (delete)
-  updateApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  // list: a Query of the tenant's apps; one app: GetItem
+  readApps: ['dynamodb:Query', 'dynamodb:GetItem'],
+  // read the app, then one transaction: app and new claims (put), released claims and roles (delete);
+  // a client secret added or retired: app (put) and the hash in the client record (update)
+  updateApp: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
   // read the app, then one transaction: app and claims (delete), cleanup marker (put)
   deleteApp: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem'],
-};
-
-const ROUTE_DESCRIPTIONS: Record<RouteName, string> = {
-  createApp: 'POST /v1/management/applications',
-  listApps: 'GET /v1/management/applications',
-  updateApp: 'PUT /v1/management/applications/{app_id}',
-  deleteApp: 'DELETE /v1/management/applications/{app_id}',
 };
 
 export interface ManagementAppsStackProps extends StackProps {
@@ -60,11 +56,11 @@ export class ManagementAppsStack extends Stack {
       JWT_AUDIENCE: config.jwtAudience,
       ...(config.jwksUri ? { JWT_JWKS_URI: config.jwksUri } : {}),
     };
-    const functions = {} as Record<RouteName, IFunction>;
-    for (const route of ROUTES) {
-      functions[route.name] = new AppFunction(this, route.name, {
-        entry: route.entry,
-        description: ROUTE_DESCRIPTIONS[route.name],
+    const functions = {} as Record<FunctionName, IFunction>;
+    for (const [name, entry] of Object.entries(FUNCTIONS) as [FunctionName, string][]) {
+      functions[name] = new AppFunction(this, name, {
+        entry,
+        description: functionDescription(name),
         // 512 MB on arm64: enough CPU that JWT verification and JSON stay sub-millisecond; cold
         // starts shrink with memory too. 10 s, well below API Gateway's 30 s: every DynamoDB call has
         // a deadline 1 s before it (shared/db/deadline.ts), so a stalled call still gets its 503 out.
@@ -74,7 +70,7 @@ export class ManagementAppsStack extends Stack {
         logRetention: config.logRetentionDays,
         reservedConcurrency: config.reservedConcurrency,
         table,
-        tableActions: TABLE_ACCESS[route.name],
+        tableActions: TABLE_ACCESS[name],
       }).fn;
     }
 

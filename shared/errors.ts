@@ -40,15 +40,26 @@ export class PermissionDenied extends AppError {
   }
 }
 
+/** No such app in the caller's tenant (or an id that cannot be one). */
 export class NotFound extends AppError {
   constructor(message = 'Application not found') {
     super(message);
   }
 }
 
-export type ConflictCode = 'SUBDOMAIN_TAKEN' | 'CUSTOM_DOMAIN_TAKEN';
+/** The app is there, but it has no active client secret of that id. */
+export class SecretNotFound extends NotFound {
+  constructor() {
+    super('Client secret not found');
+  }
+}
 
-/** A value that must be unique across all tenants is held by another app. */
+export type ConflictCode = 'SUBDOMAIN_TAKEN' | 'CUSTOM_DOMAIN_TAKEN' | 'SECRET_LIMIT' | 'LAST_SECRET';
+
+/**
+ * The change clashes with what is stored: a value that must be unique across all tenants is held by
+ * another app, or a client-secret rule (at most two active, never none) would break.
+ */
 export class Conflict extends AppError {
   constructor(message: string, code: ConflictCode) {
     super(message, { ts_error_code: code });
@@ -69,8 +80,8 @@ export class PayloadTooLarge extends AppError {
 }
 
 export class UnsupportedMediaType extends AppError {
-  constructor() {
-    super('Content-Type must be application/json');
+  constructor(message = 'Content-Type must be application/json') {
+    super(message);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The stored App. Its fields come from one definition (schemas/app.ts): what the caller sets
  * (SETTABLE_FIELDS, types inferred from the request schemas) and what the service sets (SERVICE_FIELDS),
- * plus the tagged first client, the custom domain's state and the hidden version. The response view
+ * plus the tagged first client, the custom domain's state, the active client secrets (ids and dates
+ * only: their hashes live in the client record, db/client-record.ts) and the hidden version. The response view
  * (http/app-view.ts) shows every stored field but the HIDDEN ones, so nothing can be stored and never shown.
  */
 import type { FirstClient } from './schemas/client.ts';
@@ -11,6 +12,12 @@ export interface CustomDomainState {
   domain: string;
   status: 'pending' | 'verified' | 'error';
   updated_at: string;
+}
+
+/** An active client secret as the App lists it (contract §9): never its value, never its hash. */
+export interface ClientSecretInfo {
+  secret_id: string;
+  created_at: string;
 }
 
 /** Stored but never shown: the version travels as the ETag instead. */
@@ -23,6 +30,8 @@ export type AppRecord = Settable & Record<(typeof SERVICE_FIELDS)[number], strin
   version: number;
   custom_domain?: CustomDomainState;
   first_client: FirstClient;
+  /** Oldest first; one or two, never none (service/client-secrets.ts). */
+  client_secrets: [ClientSecretInfo, ...ClientSecretInfo[]];
 };
 
 export const etagOf = (app: Pick<AppRecord, 'version'>): string => `"${app.version}"`;

@@ -19,7 +19,8 @@ import { join } from 'node:path';
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
 
 export type DynamoAction =
-  | 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query' | 'dynamodb:BatchWriteItem';
+  | 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query'
+  | 'dynamodb:BatchWriteItem';
 
 export interface AppFunctionProps {
   /** Module under the project root that exports `handler`. */

@@ -1,6 +1,6 @@
 /**
  * The HTTP API: one route per entry of the route table (shared/routes.ts, which the local gateway
- * serves too), the stage with throttling and JSON access logs. No API Gateway authorizer: the JWT is
+ * serves too), integrated with the function the table names (one integration per function), the stage with throttling and JSON access logs. No API Gateway authorizer: the JWT is
  * verified inside each function's Middy chain (aws-jwt-verify), where the tenant and permissions are
  * also read.
  */
@@ -12,10 +12,10 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Throttling } from '../../shared/api-limits.ts';
-import { ROUTES, type RouteName } from '../../shared/routes.ts';
+import { type FunctionName, ROUTES } from '../../shared/routes.ts';
 
 export interface ManagementHttpApiProps {
-  functions: Record<RouteName, IFunction>;
+  functions: Record<FunctionName, IFunction>;
   throttling: Throttling;
   corsOrigins: string[];
   logRetention: RetentionDays;
@@ -63,12 +63,12 @@ export class ManagementHttpApi extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of ROUTES) {
-      const route_ = this.api.addRoutes({
-        path: route.path,
-        methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${route.name}Integration`, props.functions[route.name]),
-      });
+      const integration = integrations.get(route.function)
+        ?? new HttpLambdaIntegration(`${route.function}Integration`, props.functions[route.function]);
+      integrations.set(route.function, integration);
+      const route_ = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
       for (const created of route_) {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',

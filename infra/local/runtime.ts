@@ -10,9 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_THROTTLING, type Throttling } from '../../shared/api-limits.ts';
 import { DEFAULT_AUDIENCE } from '../../shared/config.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/db/table.ts';
-import { ROUTES } from '../../shared/routes.ts';
+import { FUNCTIONS, type FunctionName, ROUTES } from '../../shared/routes.ts';
 import { ensureDevIssuer, type DevIssuer } from './dev-issuer.ts';
 import { ensureTable, startLocalDynamo, type LocalDynamo } from './dynamodb.ts';
+import { withLocalDocs } from './docs.ts';
 import { createGateway, type LambdaHandler } from './gateway.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
@@ -60,7 +61,7 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
   };
 }
 
-/** The `handler` export of a function module (an `entry` of the route table or the cleanup). */
+/** The `handler` export of a function module (an entry of the route table's FUNCTIONS, or the cleanup). */
 async function importHandler<Handler>(entry: string): Promise<Handler> {
   const module = (await import(pathToFileURL(join(PROJECT_ROOT, entry)).href)) as { handler: Handler };
   return module.handler;
@@ -128,12 +129,15 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
     if (config.jwtJwksUri) process.env.JWT_JWKS_URI = config.jwtJwksUri;
     else delete process.env.JWT_JWKS_URI;
 
-    const routes = await Promise.all(
-      ROUTES.map(async (route) => ({ route, handler: await importHandler<LambdaHandler>(route.entry) })),
-    );
+    // Each function's module once, as Lambda loads it once per function; its routes share its handler.
+    const handlers = Object.fromEntries(await Promise.all(
+      Object.entries(FUNCTIONS).map(async ([name, entry]) => [name, await importHandler<LambdaHandler>(entry)]),
+    )) as Record<FunctionName, LambdaHandler>;
+    const routes = ROUTES.map((route) => ({ route, handler: handlers[route.function] }));
     const cleanup = await startCleanupMapping(dynamo, config);
     const redrive = await startRedriveSchedule();
-    const gateway: Server = createGateway(routes, config.throttling);
+    // GET /openapi.json and /docs: local conveniences, not API routes (docs.ts).
+    const gateway: Server = withLocalDocs(createGateway(routes, config.throttling));
     const port = await listenOn(gateway, config.port, 'PORT').catch(async (error) => {
       await redrive.stop();
       await cleanup.stop();

@@ -7,6 +7,7 @@
  *   create: claims (`attribute_not_exists`) + client record + role assignments + App (+ idempotency record)
  *   update: App (on the version read) + new claims + releases of old ones (on ownership) + role changes
  *   delete: App (on the version read) + releases of its claims + a cleanup marker
+ *   add / delete a client secret: App (on the version read) + the secret's hash in the client record
  * Each conditioned action is named (`WriteCondition`), and a cancelled transaction says which failed.
  */
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -14,6 +15,7 @@ import type { AppRecord } from '../model.ts';
 import { batchWrite } from './batch-write.ts';
 import { Claims, releaseClaim, takeClaim } from './claims.ts';
 import { CleanupMarkers } from './cleanup-markers.ts';
+import { addSecretHash, putClientRecord, removeSecretHash, type SecretHash } from './client-record.ts';
 import { IdempotencyRecords, putIdempotencyRecord, type IdempotencyRecord } from './idempotency-records.ts';
 import { keys, type ClaimKind } from './keys.ts';
 import { transactWrite, type NamedAction, type WriteAction } from './transaction.ts';
@@ -25,7 +27,8 @@ export type ClaimedValues = Partial<Record<ClaimKind, string>>;
 
 export interface NewApp {
   app: AppRecord;
-  secretHash: string;
+  /** The first client secret's hash (its id and date are the App's `client_secrets[0]`). */
+  secret: SecretHash;
   roleIds: readonly string[];
   now: Date;
   idempotency?: { keyHash: string; record: IdempotencyRecord };
@@ -39,6 +42,13 @@ export interface AppChange {
   release: ClaimedValues;
   roles: { add: readonly string[]; remove: readonly string[] };
   now: Date;
+}
+
+/** A client secret added or retired: the App's new state and the one hash that changes with it. */
+export interface SecretChange {
+  next: AppRecord;
+  expectedVersion: number;
+  secret: { add: SecretHash } | { remove: string };
 }
 
 const ITEM_ONLY_FIELDS = ['PK', 'SK', 'entity'] as const;
@@ -101,18 +111,13 @@ export class AppRepository {
   }
 
   /** A new app with everything it owns, in one transaction. */
-  async createApp({ app, secretHash, roleIds, now, idempotency }: NewApp): Promise<void> {
+  async createApp({ app, secret, roleIds, now, idempotency }: NewApp): Promise<void> {
     const owner = { tenantId: app.tenant_id, appId: app.app_id };
-    const client = {
-      ...keys.client(app.tenant_id, app.app_id, app.client_id), entity: 'Client',
-      tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, client_secret_hash: secretHash,
-      created_at: now.toISOString(),
-    };
     await transactWrite<WriteCondition>(this.db, [
       ...claimedEntries(claimedValuesOf(app)).map(([kind, value]) => ({
         name: `claim:${kind}` as const, action: takeClaim(this.table, kind, value, owner, now),
       })),
-      { action: { Put: { TableName: this.table, Item: client } } },
+      { action: putClientRecord(this.table, app, secret) },
       ...roleIds.map((roleId) => ({ action: this.putRole(app, roleId, now) })),
       { name: 'app', action: this.putApp(app, 'attribute_not_exists(PK)') },
       ...(idempotency
@@ -145,6 +150,14 @@ export class AppRepository {
       ...roles.remove.map((roleId) => ({
         action: { Delete: { TableName: this.table, Key: keys.role(next.tenant_id, next.app_id, roleId) } },
       })),
+    ]);
+  }
+
+  /** The App at its new version with one client secret's hash added to or removed from the client record. */
+  async changeClientSecret({ next, expectedVersion, secret }: SecretChange): Promise<void> {
+    await transactWrite<WriteCondition>(this.db, [
+      { name: 'app', action: this.putApp(next, 'version = :expected', { ':expected': expectedVersion }) },
+      { action: 'add' in secret ? addSecretHash(this.table, next, secret.add) : removeSecretHash(this.table, next, secret.remove) },
     ]);
   }
 

@@ -1,6 +1,7 @@
 /**
  * The App as callers see it (contract §4): every stored field but the hidden ones (model.ts), in a stable
- * order, never-set optionals absent, and the client secret only when the caller passes it (create's 201).
+ * order, never-set optionals absent, the active secrets by id and date, and the client secret's value
+ * only when the caller passes it (create's 201).
  * Fields are not listed one by one: a field added to the stored App shows up here without a change.
  */
 import { HIDDEN_FIELDS, type AppRecord } from '../model.ts';
@@ -8,7 +9,7 @@ import { SETTABLE_FIELDS } from '../schemas/app.ts';
 
 /** Ids, the caller's settings, the client, the audit fields; anything else stored comes after. */
 const VIEW_ORDER = [
-  'app_id', 'tenant_id', ...Object.keys(SETTABLE_FIELDS), 'client_id', 'client_secret', 'first_client',
+  'app_id', 'tenant_id', ...Object.keys(SETTABLE_FIELDS), 'client_id', 'client_secret', 'client_secrets', 'first_client',
   'created_at', 'created_by', 'updated_at',
 ];
 

@@ -1,7 +1,4 @@
-/** Success responses of the four handlers, and the path parameter they share. */
-import * as v from 'valibot';
-import { InvalidRequest } from '../errors.ts';
-import { AppId } from '../schemas/ids.ts';
+/** Success responses of the API handlers, and the If-Match they read. */
 import type { ApiResult } from '../middleware/types.ts';
 import { type AppRecord, etagOf } from '../model.ts';
 import { toAppView } from './app-view.ts';
@@ -26,11 +23,4 @@ export function versionsFromIfMatch(header: string | undefined): number[] | unde
     .map((tag) => /^"(0|[1-9]\d{0,14})"$/.exec(tag.trim().replace(/^W\//, ''))?.[1])
     .filter((version): version is string => version !== undefined)
     .map(Number);
-}
-
-/** The `{app_id}` path parameter, checked before it goes anywhere near a key. */
-export function pathAppId(event: { pathParameters?: Record<string, string | undefined> }): string {
-  const result = v.safeParse(AppId, event.pathParameters?.app_id);
-  if (!result.success) throw new InvalidRequest('Invalid app_id', [{ path: 'app_id', message: 'Not an application id' }]);
-  return result.output;
 }

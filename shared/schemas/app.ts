@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { OidcClientInput, SamlClientInput } from './client.ts';
-import { AbsoluteUrl, CustomDomain, NonBlank, PkceMode, Subdomain, Text } from './fields.ts';
+import { AbsoluteUrl, CustomDomain, Line, NonBlank, PkceMode, Subdomain, Text } from './fields.ts';
 
 const InvalidationTriggers = v.strictObject({
   invalidateOnMemberSuspension: v.optional(v.boolean(), true),
@@ -15,7 +15,7 @@ const InvalidationTriggers = v.strictObject({
 
 const ALL_TRIGGERS_ON = () => v.parse(InvalidationTriggers, {});
 
-const JourneyId = v.pipe(v.string(), v.minLength(1), v.maxLength(128));
+const JourneyId = v.pipe(Line, v.minLength(1), v.maxLength(128));
 const ExpirationMinutes = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(43200));
 
 /** The fields a caller sets on create (and, clearable, on update), in the order responses show them. */
@@ -89,10 +89,10 @@ export type UpdateAppInput = v.InferOutput<typeof UpdateAppBody>;
 export type InvalidationTriggerConfig = v.InferOutput<typeof InvalidationTriggers>;
 
 /**
- * Fields the service sets and shows: with SETTABLE_FIELDS, `first_client` and `client_secret` (create's
- * 201 only), every field of an App in a response. Read-only to callers.
+ * Fields the service sets and shows: with SETTABLE_FIELDS, `first_client`, `client_secrets` and
+ * `client_secret` (create's 201 only), every field of an App in a response. Read-only to callers.
  */
 export const SERVICE_FIELDS = ['app_id', 'tenant_id', 'client_id', 'created_at', 'created_by', 'updated_at'] as const;
 
 /** A body naming one of these is refused by name, never silently ignored (no mass assignment). */
-export const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([...SERVICE_FIELDS, 'client_secret']);
+export const READ_ONLY_FIELDS: ReadonlySet<string> = new Set([...SERVICE_FIELDS, 'client_secret', 'client_secrets']);

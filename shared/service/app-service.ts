@@ -1,6 +1,7 @@
 /**
- * The rules of create, list, update and delete (contract §3–§6). Storage details stay in the
- * repository; HTTP details stay at the edge (shared/http/ and the handlers).
+ * The rules of create, list, read, update and delete (contract §3–§6, §9; client secrets have their own
+ * room, client-secrets.ts). Storage details stay in the repository; HTTP details stay at the edge
+ * (shared/http/ and the handlers).
  *
  * Each change is one transaction (see the repository), so the rules here are only about deciding
  * what to write and reading the answer: which condition failed, and whether to try again.
@@ -14,8 +15,10 @@ import { Conflict, InvalidRequest, NotFound, Unavailable, VersionMismatch } from
 import type { AppRecord } from '../model.ts';
 import type { CreateAppInput, UpdateAppInput } from '../schemas/app.ts';
 import { defaultOidcClient, type FirstClient } from '../schemas/client.ts';
-import { hashSecret, newAppId, newClientId, newClientSecret } from './credentials.ts';
+import { hashSecret, newAppId, newClientId, newClientSecret, newSecretId } from './credentials.ts';
+import { backoff, WRITE_ATTEMPTS } from './write-attempts.ts';
 
+/** The random parts of a create, chosen up front so a caller (idempotent create, tests) can fix them. */
 export interface CreatePlan {
   appId: string;
   clientId: string;
@@ -37,15 +40,6 @@ export interface Actor {
   tenantId: string;
   subject: string;
 }
-
-/**
- * Attempts of one write that lost a race: another update of the same app got there first (re-read and
- * apply the patch to its version), or DynamoDB cancelled a transaction that met another on the same
- * items. Each loser backs off with full jitter; only sustained contention on one app ends in 503.
- */
-const WRITE_ATTEMPTS = 10;
-const backoff = (attempt: number) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** attempt)));
 
 const CLAIM_CONFLICT: Record<ClaimKind, () => Conflict> = {
   subdomain: () => new Conflict('The subdomain is already taken', 'SUBDOMAIN_TAKEN'),
@@ -86,6 +80,8 @@ export function newApp(actor: Actor, input: CreateAppInput, plan: CreatePlan, no
     first_client: first_client
       ? ({ authentication_protocol: protocol, ...first_client } as FirstClient)
       : defaultOidcClient(input.app_name),
+    // The first secret's id names it, nothing more: no caller needs to choose it, so it is not in the plan.
+    client_secrets: [{ secret_id: newSecretId(), created_at: iso }],
     created_at: iso,
     created_by: actor.subject,
     updated_at: iso,
@@ -110,7 +106,9 @@ export class AppService {
    * given). Throws `IdempotencyKeyTaken` when that record's key is held by a live record.
    */
   async insert({ app, clientSecret }: CreatedApp, now: Date, idempotency?: NewApp['idempotency']): Promise<void> {
-    const write: NewApp = { app, secretHash: hashSecret(clientSecret), roleIds: roleIdsOf(app.first_client), now, idempotency };
+    const [first] = app.client_secrets;
+    const secret = { secretId: first.secret_id, hash: hashSecret(clientSecret), createdAt: first.created_at };
+    const write: NewApp = { app, secret, roleIds: roleIdsOf(app.first_client), now, idempotency };
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.repo.createApp(write);
@@ -129,6 +127,12 @@ export class AppService {
 
   async list(actor: Actor, limit: number, afterAppId?: string) {
     return this.repo.listApps(actor.tenantId, limit, afterAppId);
+  }
+
+  async get(actor: Actor, appId: string): Promise<AppRecord> {
+    const app = await this.repo.getApp(actor.tenantId, appId);
+    if (!app) throw new NotFound();
+    return app;
   }
 
   /**

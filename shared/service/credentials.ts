@@ -2,7 +2,7 @@
  * Identifiers and the client secret. All randomness is from the OS CSPRNG.
  * - app_id: 48-bit millisecond time + 80 random bits, 26 chars of lower-case Crockford base32, so apps
  *   sort by creation time within a tenant.
- * - client_id: 120 random bits, 24 chars.
+ * - client_id and secret_id: 120 random bits, 24 chars.
  * - client_secret: 256 random bits, base64url. Stored only as SHA-256: a slow password hash buys
  *   nothing for a secret with 256 bits of entropy, and would cost every token request.
  */
@@ -38,6 +38,9 @@ function timePrefix(ms: number): string {
 export const newAppId = (now: Date): string => timePrefix(now.getTime()) + base32(randomBytes(10), 16);
 
 export const newClientId = (): string => base32(randomBytes(15), 24);
+
+/** Names one client secret of an app (contract §9); not a secret itself. */
+export const newSecretId = (): string => base32(randomBytes(15), 24);
 
 export const newClientSecret = (): string => randomBytes(32).toString('base64url');
 

@@ -54,9 +54,12 @@ describe('401: invalid tokens', () => {
       ['GET', APPS, undefined],
       ['PUT', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { app_name: 'b' }],
       ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
+      ['GET', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
+      ['POST', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets`, undefined],
+      ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets/000000000000000000000000`, undefined],
     ] as const) {
       const res = await call(method, path, { token: make(), body });
-      expect(res.status, `${method}`).toBe(401);
+      expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.body).toEqual({ message: 'Invalid token', error_code: 401 });
       expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     }
@@ -88,6 +91,9 @@ describe('403: valid token without the permission', () => {
     ['GET', APPS, undefined, 'apps:read'],
     ['PUT', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { app_name: 'b' }, 'apps:edit'],
     ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined, 'apps:delete'],
+    ['GET', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined, 'apps:read'],
+    ['POST', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets`, undefined, 'apps:edit'],
+    ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets/000000000000000000000000`, undefined, 'apps:edit'],
   ] as const;
 
   it.each(operations)('%s needs %s', async (method, path, body, permission) => {

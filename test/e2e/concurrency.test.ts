@@ -91,4 +91,18 @@ describe('concurrency', () => {
     // A loser's claim fails because its own app now holds the value: that is a lost race, not a 409.
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
+
+  it('two concurrent secret adds on an app with one secret: exactly one 201 and one 409 SECRET_LIMIT', async () => {
+    const tenant = uniqueTenant();
+    for (let round = 0; round < 5; round++) {
+      const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: `rotating ${round}` } })).body.result;
+      const results = await Promise.all([0, 1].map(() => call('POST', `${APPS}/${app.app_id}/secrets`, { token: adminToken(tenant) })));
+      expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+      expect(results.find((r) => r.status === 409)?.body.ts_error_code).toBe('SECRET_LIMIT');
+      const stored = await call('GET', `${APPS}/${app.app_id}`, { token: adminToken(tenant) });
+      expect(stored.headers.get('etag')).toBe('"2"');
+      expect(stored.body.result.client_secrets.map((s: { secret_id: string }) => s.secret_id))
+        .toEqual([app.client_secrets[0].secret_id, results.find((r) => r.status === 201)?.body.result.secret_id]);
+    }
+  });
 });

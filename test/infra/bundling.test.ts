@@ -41,9 +41,9 @@ describe('bundled handlers', () => {
   });
 
   it('fail fast at start-up when a variable is missing', async () => {
-    const list = bundles['GET /v1/management/applications'];
-    expect(list).toBeDefined();
+    const read = bundles['Lists apps; Reads one app'];
+    expect(read).toBeDefined();
     const { TABLE_NAME: _, ...withoutTable } = BUNDLE_ENV;
-    await expect(loadInFreshNode(list!, withoutTable)).rejects.toThrow(/Missing required environment variable TABLE_NAME/);
+    await expect(loadInFreshNode(read!, withoutTable)).rejects.toThrow(/Missing required environment variable TABLE_NAME/);
   });
 });

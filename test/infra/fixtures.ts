@@ -13,9 +13,16 @@ export function synth(context: Record<string, unknown> = {}) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-/** Logical id of the Lambda function built for a route / the cleanup. */
+/** Logical id of the Lambda function with this description (the cleanup's). */
 export function functionIdOf(template: Template, description: string): string {
   const [id] = Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { Description: description } }));
   if (!id) throw new Error(`no function described "${description}"`);
   return id;
+}
+
+/** Logical id of an API function, by its name in the route table (`readApps` → `readAppsFunction…`). */
+export function apiFunctionIdOf(template: Template, name: string): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) => id.startsWith(`${name}Function`));
+  if (ids.length !== 1) throw new Error(`expected one function ${name}, found ${ids.join(', ') || 'none'}`);
+  return ids[0]!;
 }

@@ -2,13 +2,14 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { CLEANUP_EVENT_SOURCE, CLEANUP_FILTER_PATTERNS, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
-import { ROUTES } from '../../shared/routes.ts';
+import { FUNCTIONS, ROUTES } from '../../shared/routes.ts';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { functionIdOf, synth, synthWithoutTemplate } from './fixtures.ts';
+import { apiFunctionIdOf, functionIdOf, synth, synthWithoutTemplate } from './fixtures.ts';
 
 const { template, app } = synth();
 const CLEANUP_DESCRIPTION = 'Removes what belonged to a deleted management app (stream consumer, scheduled redrive)';
 const describeRoute = (route: (typeof ROUTES)[number]) => `${route.method} ${route.path}`;
+const API_FUNCTIONS = Object.keys(FUNCTIONS);
 
 function policyActionsOf(t: Template, functionId: string): string[] {
   const fn = t.findResources('AWS::Lambda::Function')[functionId];
@@ -25,11 +26,31 @@ describe('HTTP API', () => {
     expect(routes).toEqual(ROUTES.map(describeRoute).sort());
   });
 
-  it('sends each route to its own function, with no API Gateway authorizer', () => {
-    for (const route of ROUTES) {
-      const fnId = functionIdOf(template, describeRoute(route));
+  it('has the seven routes of contract §1, served by four functions', () => {
+    // Written out here, not read from the route table: a route moved to another function must fail this test.
+    const expected: [string, string][] = [
+      ['POST /v1/management/applications', 'createApp'],
+      ['GET /v1/management/applications', 'readApps'],
+      ['GET /v1/management/applications/{app_id}', 'readApps'],
+      ['PUT /v1/management/applications/{app_id}', 'updateApp'],
+      ['POST /v1/management/applications/{app_id}/secrets', 'updateApp'],
+      ['DELETE /v1/management/applications/{app_id}/secrets/{secret_id}', 'updateApp'],
+      ['DELETE /v1/management/applications/{app_id}', 'deleteApp'],
+    ];
+    const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+    const served = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => {
+      const integrationId = String(route.Properties.Target['Fn::Join'][1][1].Ref);
+      const fnId = integrations[integrationId]?.Properties.IntegrationUri['Fn::GetAtt'][0];
+      return [route.Properties.RouteKey, API_FUNCTIONS.find((name) => fnId === apiFunctionIdOf(template, name))];
+    });
+    expect(served.sort()).toEqual(expected.sort());
+    template.resourceCountIs('AWS::ApiGatewayV2::Integration', 4);
+  });
+
+  it('integrates every function with payload 2.0, with no API Gateway authorizer', () => {
+    for (const name of API_FUNCTIONS) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
-        IntegrationUri: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        IntegrationUri: { 'Fn::GetAtt': [apiFunctionIdOf(template, name), 'Arn'] },
         PayloadFormatVersion: '2.0',
       });
     }
@@ -68,10 +89,19 @@ describe('HTTP API', () => {
 });
 
 describe('functions', () => {
-  const all = [...ROUTES.map(describeRoute), CLEANUP_DESCRIPTION];
+  const all = [...API_FUNCTIONS, 'cleanupApp'];
+  const idOf = (name: string) => (name === 'cleanupApp' ? functionIdOf(template, CLEANUP_DESCRIPTION) : apiFunctionIdOf(template, name));
 
-  it.each(all)('%s: Node.js 22 on arm64, ESM handler, explicit log group with retention', (description) => {
-    const id = functionIdOf(template, description);
+  it('one per function of the route table, described by what its routes do, and the cleanup', () => {
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(5);
+    const descriptionOf = (name: string) =>
+      template.findResources('AWS::Lambda::Function')[apiFunctionIdOf(template, name)]?.Properties.Description;
+    expect(descriptionOf('readApps')).toBe('Lists apps; Reads one app');
+    expect(descriptionOf('updateApp')).toBe('Updates an app; Adds a client secret; Deletes a client secret');
+  });
+
+  it.each(all)('%s: Node.js 22 on arm64, ESM handler, explicit log group with retention', (name) => {
+    const id = idOf(name);
     const fn = template.findResources('AWS::Lambda::Function')[id]!;
     expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
     const logGroupId = fn.Properties.LoggingConfig.LogGroup.Ref;
@@ -79,8 +109,8 @@ describe('functions', () => {
   });
 
   it('API functions: 512 MB, 10 s (below API Gateway\'s 30 s), config from context in the environment', () => {
-    for (const route of ROUTES) {
-      const fn = template.findResources('AWS::Lambda::Function')[functionIdOf(template, describeRoute(route))]!;
+    for (const name of API_FUNCTIONS) {
+      const fn = template.findResources('AWS::Lambda::Function')[apiFunctionIdOf(template, name)]!;
       expect(fn.Properties.MemorySize).toBe(512);
       expect(fn.Properties.Timeout).toBe(10);
       expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined();
@@ -97,7 +127,7 @@ describe('functions', () => {
   it('passes issuers, audience, JWKS URL and reserved concurrency from context', () => {
     const t = synth({ jwtIssuer: 'https://a.example.com,https://b.example.com', jwtAudience: 'aud', jwksUri: 'https://a.example.com/keys', reservedConcurrency: 7 }).template;
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Description: 'GET /v1/management/applications',
+      Description: 'Lists apps; Reads one app',
       ReservedConcurrentExecutions: 7,
       Environment: { Variables: Match.objectLike({ JWT_ISSUER: 'https://a.example.com,https://b.example.com', JWT_AUDIENCE: 'aud', JWT_JWKS_URI: 'https://a.example.com/keys' }) },
     });
@@ -122,13 +152,12 @@ describe('least privilege', () => {
   // Written out here, not read from the stack's constant: a grant dropped there must fail this test.
   const expected: Record<string, string[]> = {
     createApp: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-    listApps: ['dynamodb:Query'],
-    updateApp: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    readApps: ['dynamodb:GetItem', 'dynamodb:Query'],
+    updateApp: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     deleteApp: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
   };
-  it.each(ROUTES.map((route) => [route.name, route] as const))('%s gets exactly its table actions, on the table only', (name, route) => {
-    const id = functionIdOf(template, describeRoute(route));
-    expect(policyActionsOf(template, id).sort()).toEqual(expected[name]);
+  it.each(API_FUNCTIONS)('%s gets exactly its table actions, on the table only', (name) => {
+    expect(policyActionsOf(template, apiFunctionIdOf(template, name)).sort()).toEqual(expected[name]);
   });
 
   it('the cleanup gets its table actions, the stream read and the dead-letter send', () => {
@@ -147,7 +176,8 @@ describe('least privilege', () => {
           expect(action).not.toContain('*');
           expect(action).not.toBe('dynamodb:Scan');
         }
-        if (actions.some((a) => ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'].includes(a))) {
+        const tableActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'];
+        if (actions.some((a) => tableActions.includes(a))) {
           expect(statement.Resource).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^DataTable/), 'Arn'] }]);
         }
       }

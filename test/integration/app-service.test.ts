@@ -43,7 +43,10 @@ describe('storage', () => {
     const { app, clientSecret } = await service.create(who, createInput({ first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2'] } }));
     const items = await collection(who.tenantId, app.app_id);
     const client = items.find((item) => item.entity === 'Client');
-    expect(client).toMatchObject({ client_id: app.client_id, client_secret_hash: hashSecret(clientSecret), tenant_id: who.tenantId });
+    expect(client).toMatchObject({
+      client_id: app.client_id, tenant_id: who.tenantId,
+      client_secret_hashes: { [app.client_secrets[0].secret_id]: { hash: hashSecret(clientSecret), created_at: app.created_at } },
+    });
     expect(JSON.stringify(items)).not.toContain(clientSecret);
     const roles = items.filter((item) => item.entity === 'RoleAssignment');
     expect(roles.map((r) => [r.SK, r.role_id, r.client_id, r.source])).toEqual([

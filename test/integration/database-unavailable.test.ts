@@ -24,7 +24,7 @@ describe('database out of reach', () => {
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${await closedPort()}`,
       AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
     });
-    const { handler } = await import('../../functions/list-apps.ts');
+    const { handler } = await import('../../functions/read-apps.ts');
     const event = {
       version: '2.0', routeKey: 'GET /v1/management/applications', rawPath: '/v1/management/applications', rawQueryString: '',
       headers: { authorization: `Bearer ${adminToken('tenant-down')}` },

@@ -76,7 +76,7 @@ async function expectAnsweredByDeadline(result: Awaited<ReturnType<typeof invoke
 describe('a DynamoDB that never answers', () => {
   it('GET apps answers 503 with Retry-After before the function times out', { timeout: 15_000 }, async () => {
     const warn = vi.spyOn(logger, 'warn');
-    const { handler } = await import('../../functions/list-apps.ts');
+    const { handler } = await import('../../functions/read-apps.ts');
     const result = await invoke(handler as Handler, {
       routeKey: `GET ${APPS}`, rawPath: APPS,
       headers: { authorization: `Bearer ${adminToken('tenant-stalled')}` },

@@ -15,7 +15,7 @@ const COLLECTION = '/v1/management/applications';
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
 let dynamo: LocalDynamo;
-let handlers: Record<'create' | 'list' | 'update' | 'delete', Handler>;
+let handlers: Record<'create' | 'read' | 'update' | 'delete', Handler>;
 let doc: DynamoDBDocumentClient;
 
 beforeAll(async () => {
@@ -28,22 +28,26 @@ beforeAll(async () => {
   });
   // Imported once the environment points at this test's DynamoDB: the handlers read it at module scope.
   const loaded = await Promise.all([
-    import('../../functions/create-app.ts'), import('../../functions/list-apps.ts'),
+    import('../../functions/create-app.ts'), import('../../functions/read-apps.ts'),
     import('../../functions/update-app.ts'), import('../../functions/delete-app.ts'),
   ]);
-  const [create, list, update, remove] = loaded.map((module) => module.handler as unknown as Handler) as [Handler, Handler, Handler, Handler];
-  handlers = { create, list, update, delete: remove };
+  const [create, read, update, remove] = loaded.map((module) => module.handler as unknown as Handler) as [
+    Handler, Handler, Handler, Handler,
+  ];
+  handlers = { create, read, update, delete: remove };
 });
 afterAll(() => dynamo.close());
 
 let requests = 0;
+/** The event API Gateway sends for `path`: its route key spelled out here, with the path's parameters. */
 function event(method: string, path: string, tenant: string, body?: unknown, headers: Record<string, string> = {}): APIGatewayProxyEventV2 {
-  const appId = path.split('/')[4];
+  const [appId, secretsSegment, secretId] = path.split('/').slice(4);
+  const template = [COLLECTION, appId && '{app_id}', secretsSegment, secretId && '{secret_id}'].filter(Boolean).join('/');
   return {
-    version: '2.0', routeKey: `${method} ${appId ? `${COLLECTION}/{app_id}` : COLLECTION}`, rawPath: path, rawQueryString: '',
+    version: '2.0', routeKey: `${method} ${template}`, rawPath: path, rawQueryString: '',
     headers: { authorization: `Bearer ${adminToken(tenant)}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     requestContext: { requestId: `count-${requests++}`, http: { method, path } },
-    pathParameters: appId ? { app_id: appId } : undefined,
+    pathParameters: appId ? { app_id: appId, ...(secretId ? { secret_id: secretId } : {}) } : undefined,
     body: body === undefined ? undefined : JSON.stringify(body),
     isBase64Encoded: false,
   } as unknown as APIGatewayProxyEventV2;
@@ -60,7 +64,7 @@ async function counted(handler: Handler, request: APIGatewayProxyEventV2) {
 const body = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(response.body ?? '{}');
 
 describe('DynamoDB requests per operation', () => {
-  it('create 1, list 1, update 2, delete 2 (1 when there is no app)', async () => {
+  it('create 1, list 1, read one 1, update 2, delete 2 (1 when there is no app)', async () => {
     const tenant = 'counting-tenant';
     const created = await counted(handlers.create, event('POST', COLLECTION, tenant, {
       app_name: 'counted', subdomain: 'counted-sub', custom_domain: 'counted.example.com',
@@ -75,9 +79,13 @@ describe('DynamoDB requests per operation', () => {
     }));
     expect(collection.Count).toBe(4); // client record + 3 role assignments
 
-    const listed = await counted(handlers.list, event('GET', COLLECTION, tenant));
+    const listed = await counted(handlers.read, event('GET', COLLECTION, tenant));
     expect(listed.response.statusCode).toBe(200);
     expect(listed.requests).toEqual({ Query: 1 });
+
+    const read = await counted(handlers.read, event('GET', `${COLLECTION}/${appId}`, tenant));
+    expect(read.response.statusCode).toBe(200);
+    expect(read.requests).toEqual({ GetItem: 1 });
 
     const updated = await counted(handlers.update, event('PUT', `${COLLECTION}/${appId}`, tenant, {
       subdomain: 'counted-moved', first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r4'] },
@@ -103,6 +111,43 @@ describe('DynamoDB requests per operation', () => {
     expect(replay.response.statusCode).toBe(201);
     expect(body(replay.response)).toEqual(body(first.response));
     expect(replay.requests).toEqual({ TransactWriteItems: 1, GetItem: 1 });
+  });
+
+  it('add a client secret 2, delete one 2; refused ones cost their read only', async () => {
+    const tenant = 'secret-tenant';
+    const created = await counted(handlers.create, event('POST', COLLECTION, tenant, { app_name: 'rotating' }));
+    const app = body(created.response).result;
+    const secrets = `${COLLECTION}/${app.app_id}/secrets`;
+    const added = await counted(handlers.update, event('POST', secrets, tenant));
+    expect(added.response.statusCode).toBe(201);
+    expect(added.requests).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    const third = await counted(handlers.update, event('POST', secrets, tenant));
+    expect(third.response.statusCode).toBe(409);
+    expect(third.requests).toEqual({ GetItem: 1 });
+    const deleted = await counted(handlers.update, event('DELETE', `${secrets}/${app.client_secrets[0].secret_id}`, tenant));
+    expect(deleted.response.statusCode).toBe(204);
+    expect(deleted.requests).toEqual({ GetItem: 1, TransactWriteItems: 1 });
+    const unknown = await counted(handlers.update, event('DELETE', `${secrets}/${app.client_secrets[0].secret_id}`, tenant));
+    expect(unknown.response.statusCode).toBe(404);
+    expect(unknown.requests).toEqual({ GetItem: 1 });
+  });
+
+  it('an id that cannot name an app or a secret is a 404 with no DynamoDB request at all', async () => {
+    const tenant = 'malformed-tenant';
+    const real = body((await counted(handlers.create, event('POST', COLLECTION, tenant, { app_name: 'real' }))).response).result;
+    const cases: [Handler, string, string, unknown?][] = [
+      [handlers.read, 'GET', `${COLLECTION}/APP%23x`],
+      [handlers.read, 'GET', `${COLLECTION}/${'a'.repeat(2000)}`],
+      [handlers.update, 'PUT', `${COLLECTION}/not-an-id`, { app_name: 'x' }],
+      [handlers.delete, 'DELETE', `${COLLECTION}/${real.app_id.toUpperCase()}`],
+      [handlers.update, 'POST', `${COLLECTION}/not-an-id/secrets`],
+      [handlers.update, 'DELETE', `${COLLECTION}/${real.app_id}/secrets/not-a-secret`],
+    ];
+    for (const [handler, method, path, payload] of cases) {
+      const answer = await counted(handler, event(method, path, tenant, payload));
+      expect(answer.response.statusCode, `${method} ${path}`).toBe(404);
+      expect(answer.requests, `${method} ${path}`).toEqual({});
+    }
   });
 
   it('a refused update ({} aside) costs its read only; {} writes nothing', async () => {

@@ -11,6 +11,7 @@ const stored: AppRecord = {
   refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: false, invalidateOnMemberPasswordReset: false, invalidateOnMemberRoleUpdate: false },
   custom_domain: { domain: 'x.com', status: 'verified', updated_at: '2026-01-01T00:00:00.000Z' },
   client_id: 'c', first_client: { authentication_protocol: 'oidc', name: 'c', redirect_uris: [], client_type: 'web', token_endpoint_auth_method: 'client_secret_basic', response_types: ['code'], short_cookies_samesite_type: 'lax', role_ids: ['r'] },
+  client_secrets: [{ secret_id: 's1', created_at: '2026-01-01T00:00:00.000Z' }],
   created_at: '2026-01-01T00:00:00.000Z', created_by: 'u', updated_at: '2026-01-01T00:00:00.000Z',
 };
 const now = new Date('2026-06-01T00:00:00.000Z');

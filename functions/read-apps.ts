@@ -1,26 +1,26 @@
-/** GET /v1/management/applications: the caller's apps, oldest first, paged by an opaque cursor. */
+/**
+ * The read function: GET /v1/management/applications (the caller's apps, oldest first, paged by an opaque
+ * cursor) and GET /v1/management/applications/{app_id} (one app with its ETag, for a read-then-If-Match
+ * update). Never a secret in either.
+ */
 import * as v from 'valibot';
-import { json } from '#shared/http/responses.ts';
-import { apiHandler } from '#shared/middleware/api-handler.ts';
-import { validationError } from '#shared/middleware/validate.ts';
-import { routeNamed } from '#shared/routes.ts';
 import { toAppView } from '#shared/http/app-view.ts';
 import { decodeCursor, encodeCursor } from '#shared/http/cursor.ts';
+import { pathAppId } from '#shared/http/path-params.ts';
+import { appResponse, json } from '#shared/http/responses.ts';
+import { apiHandler } from '#shared/middleware/api-handler.ts';
+import { functionHandler } from '#shared/middleware/function-handler.ts';
+import { validationError } from '#shared/middleware/validate.ts';
+import { routeNamed } from '#shared/routes.ts';
+import { ListQuery } from '#shared/schemas/list-query.ts';
 import { appService } from '#shared/service/index.ts';
 
 /** Without `limit`, one response holds up to this many apps (contract §5). */
 export const UNPAGED_MAX = 1000;
 
-const ListQuery = v.strictObject({
-  limit: v.optional(
-    v.pipe(v.string(), v.regex(/^\d{1,3}$/, 'Must be an integer from 1 to 100'), v.toNumber(), v.minValue(1), v.maxValue(100)),
-  ),
-  cursor: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(512))),
-});
-
 const COLLECTION_PATH = routeNamed('listApps').path;
 
-export const handler = apiHandler('listApps', async (event) => {
+const listApps = apiHandler('listApps', async (event) => {
   const query = v.safeParse(ListQuery, event.queryStringParameters ?? {}, { abortEarly: false });
   if (!query.success) throw validationError('query', query.issues);
   const { limit, cursor } = query.output;
@@ -37,3 +37,7 @@ export const handler = apiHandler('listApps', async (event) => {
     { Link: `<${COLLECTION_PATH}?${params}>; rel="next"` },
   );
 });
+
+const getApp = apiHandler('getApp', async (event) => appResponse(200, await appService.get(event.caller, pathAppId(event))));
+
+export const handler = functionHandler('readApps', { listApps, getApp });
