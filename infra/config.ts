@@ -24,9 +24,7 @@ export interface DeploymentConfig {
 }
 
 const list = (value: unknown): string[] =>
-  (Array.isArray(value) ? value.map(String) : String(value ?? '').split(','))
-    .map((item) => item.trim())
-    .filter(Boolean);
+  (Array.isArray(value) ? value.map(String) : String(value ?? '').split(',')).map((item) => item.trim()).filter(Boolean);
 
 function httpsUrl(name: string, value: string): string {
   let url: URL;
@@ -53,8 +51,7 @@ function retention(value: unknown): RetentionDays {
   return days as RetentionDays;
 }
 
-const bool = (value: unknown, fallback: boolean) =>
-  value === undefined || value === '' ? fallback : value === true || value === 'true';
+const bool = (value: unknown, fallback: boolean) => (value === undefined || value === '' ? fallback : value === true || value === 'true');
 
 export function readDeploymentConfig(node: Node): DeploymentConfig {
   const get = (key: string) => node.tryGetContext(key) as unknown;
@@ -77,8 +74,7 @@ export function readDeploymentConfig(node: Node): DeploymentConfig {
     logRetentionDays: retention(get('logRetentionDays')),
     retainData: bool(get('retainData'), true),
     alarmEmail: String(get('alarmEmail') ?? '').trim() || undefined,
-    reservedConcurrency: reserved === undefined || reserved === '' || Number(reserved) === 0
-      ? undefined
-      : positiveNumber('reservedConcurrency', reserved, 1),
+    reservedConcurrency:
+      reserved === undefined || reserved === '' || Number(reserved) === 0 ? undefined : positiveNumber('reservedConcurrency', reserved, 1),
   };
 }

@@ -7,7 +7,7 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, functionDescription, type FunctionName } from '../shared/routes.ts';
+import { FUNCTIONS, type FunctionName, functionDescription } from '../shared/routes.ts';
 import type { DeploymentConfig } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { AppFunction, type DynamoAction } from './constructs/app-function.ts';
@@ -96,7 +96,8 @@ export class ManagementAppsStack extends Stack {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is pinned on purpose: it is the runtime the code and its dependencies are tested for; moving to 24 is a deliberate upgrade.',
+      reason:
+        'Node.js 22 is pinned on purpose: it is the runtime the code and its dependencies are tested for; moving to 24 is a deliberate upgrade.',
     });
 
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the Management Apps API' });

@@ -24,7 +24,10 @@ export interface JwtConfig {
 }
 
 export function readJwtConfig(): JwtConfig {
-  const issuers = required('JWT_ISSUER').split(',').map((s) => s.trim()).filter(Boolean);
+  const issuers = required('JWT_ISSUER')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     issuers,
     audience: optional('JWT_AUDIENCE') ?? DEFAULT_AUDIENCE,

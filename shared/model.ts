@@ -5,8 +5,9 @@
  * only: their hashes live in the client record, db/client-record.ts) and the hidden version. The response view
  * (http/app-view.ts) shows every stored field but the HIDDEN ones, so nothing can be stored and never shown.
  */
-import type { FirstClient } from './schemas/client.ts';
+
 import type { CreateAppInput, SERVICE_FIELDS, SETTABLE_FIELDS } from './schemas/app.ts';
+import type { FirstClient } from './schemas/client.ts';
 
 export interface CustomDomainState {
   domain: string;
@@ -25,13 +26,14 @@ export const HIDDEN_FIELDS = ['version'] as const;
 
 type Settable = Pick<CreateAppInput, Exclude<keyof typeof SETTABLE_FIELDS, 'custom_domain'>>;
 
-export type AppRecord = Settable & Record<(typeof SERVICE_FIELDS)[number], string> & {
-  /** Bumped on every write; the ETag, and the condition of every conditional write. */
-  version: number;
-  custom_domain?: CustomDomainState;
-  first_client: FirstClient;
-  /** Oldest first; one or two, never none (service/client-secrets.ts). */
-  client_secrets: [ClientSecretInfo, ...ClientSecretInfo[]];
-};
+export type AppRecord = Settable &
+  Record<(typeof SERVICE_FIELDS)[number], string> & {
+    /** Bumped on every write; the ETag, and the condition of every conditional write. */
+    version: number;
+    custom_domain?: CustomDomainState;
+    first_client: FirstClient;
+    /** Oldest first; one or two, never none (service/client-secrets.ts). */
+    client_secrets: [ClientSecretInfo, ...ClientSecretInfo[]];
+  };
 
 export const etagOf = (app: Pick<AppRecord, 'version'>): string => `"${app.version}"`;

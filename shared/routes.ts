@@ -38,12 +38,20 @@ export const ROUTES = [
   { name: 'getApp', method: 'GET', path: ITEM, permission: 'apps:read', description: 'Reads one app', function: 'readApps' },
   { name: 'updateApp', method: 'PUT', path: ITEM, permission: 'apps:edit', description: 'Updates an app', function: 'updateApp' },
   {
-    name: 'addClientSecret', method: 'POST', path: SECRETS, permission: 'apps:edit',
-    description: 'Adds a client secret', function: 'updateApp',
+    name: 'addClientSecret',
+    method: 'POST',
+    path: SECRETS,
+    permission: 'apps:edit',
+    description: 'Adds a client secret',
+    function: 'updateApp',
   },
   {
-    name: 'deleteClientSecret', method: 'DELETE', path: `${SECRETS}/{secret_id}`, permission: 'apps:edit',
-    description: 'Deletes a client secret', function: 'updateApp',
+    name: 'deleteClientSecret',
+    method: 'DELETE',
+    path: `${SECRETS}/{secret_id}`,
+    permission: 'apps:edit',
+    description: 'Deletes a client secret',
+    function: 'updateApp',
   },
   { name: 'deleteApp', method: 'DELETE', path: ITEM, permission: 'apps:delete', description: 'Deletes an app', function: 'deleteApp' },
 ] as const satisfies readonly Route[];
@@ -65,4 +73,7 @@ export const routesOf = (fn: FunctionName): Route[] => ROUTES.filter((route) => 
 export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
 
 /** The function's description in Lambda: what its routes do, e.g. "Lists apps; Reads one app". */
-export const functionDescription = (fn: FunctionName): string => routesOf(fn).map((route) => route.description).join('; ');
+export const functionDescription = (fn: FunctionName): string =>
+  routesOf(fn)
+    .map((route) => route.description)
+    .join('; ');

@@ -7,19 +7,24 @@
  * - An explicit log group with retention (no logRetention custom resource).
  * - DynamoDB access is granted per function, action by action (`grantTable`).
  */
-import { Duration } from 'aws-cdk-lib';
+
+import { join } from 'node:path';
+import type { Duration } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { join } from 'node:path';
 
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
 
 export type DynamoAction =
-  | 'dynamodb:GetItem' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem' | 'dynamodb:DeleteItem' | 'dynamodb:Query'
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
   | 'dynamodb:BatchWriteItem';
 
 export interface AppFunctionProps {

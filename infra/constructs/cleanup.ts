@@ -39,7 +39,8 @@ export class Cleanup extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter (on-failure) destination of the cleanup; its messages are read by an operator, never redriven automatically.',
+      reason:
+        'This queue is itself the dead-letter (on-failure) destination of the cleanup; its messages are read by an operator, never redriven automatically.',
     });
 
     this.function = new AppFunction(this, 'Cleanup', {
@@ -82,7 +83,8 @@ export class Cleanup extends Construct {
 
     Validations.of(this.function.fn).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only dynamodb:ListStreams, which the event source mapping needs and which IAM cannot scope to a resource; reading the stream itself is granted on this table\'s stream ARN only.',
+      reason:
+        "Only dynamodb:ListStreams, which the event source mapping needs and which IAM cannot scope to a resource; reading the stream itself is granted on this table's stream ARN only.",
     });
   }
 }

@@ -65,14 +65,15 @@ export class ManagementHttpApi extends Construct {
     });
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
     for (const route of ROUTES) {
-      const integration = integrations.get(route.function)
-        ?? new HttpLambdaIntegration(`${route.function}Integration`, props.functions[route.function]);
+      const integration =
+        integrations.get(route.function) ?? new HttpLambdaIntegration(`${route.function}Integration`, props.functions[route.function]);
       integrations.set(route.function, integration);
       const route_ = this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
       for (const created of route_) {
         Validations.of(created).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason: 'By design the bearer JWT is verified in the function (aws-jwt-verify in the Middy chain), which also confines the call to the token tenant and checks the permission.',
+          reason:
+            'By design the bearer JWT is verified in the function (aws-jwt-verify in the Middy chain), which also confines the call to the token tenant and checks the permission.',
         });
       }
     }

@@ -3,8 +3,9 @@
  * behind the capture proxy that produces the change stream; the proxy is the endpoint everyone uses.
  * The table is created from the same key definition the CDK stack uses.
  */
-import { createRequire } from 'node:module';
+
 import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../../shared/db/table.ts';
 import { closeServer, listenOn } from './listen.ts';

@@ -16,9 +16,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import { lambdaContext } from './lambda-context.ts';
 import type { Throttling } from '../../shared/api-limits.ts';
 import { type Route, routeKey } from '../../shared/routes.ts';
+import { lambdaContext } from './lambda-context.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -107,14 +107,27 @@ function headersOf(req: IncomingMessage): { headers: Record<string, string>; coo
   const cookies: string[] = [];
   for (const [name, values] of Object.entries(req.headersDistinct)) {
     if (!values) continue;
-    if (name === 'cookie') cookies.push(...values.flatMap((value) => value.split(';').map((c) => c.trim()).filter(Boolean)));
+    if (name === 'cookie')
+      cookies.push(
+        ...values.flatMap((value) =>
+          value
+            .split(';')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        ),
+      );
     else headers.push([name, values.join(',')]);
   }
   return { headers: ownProperties(headers), cookies };
 }
 
 function toEvent(
-  req: IncomingMessage, url: URL, bound: BoundRoute, values: string[], body: Buffer, requestId: string,
+  req: IncomingMessage,
+  url: URL,
+  bound: BoundRoute,
+  values: string[],
+  body: Buffer,
+  requestId: string,
 ): APIGatewayProxyEventV2 {
   const { headers, cookies } = headersOf(req);
   const query = ownProperties(joinRepeated(url.searchParams));

@@ -2,7 +2,7 @@
  * RS256 JWT signing with node:crypto, for the dev issuer and the tests. A JWT library would only
  * wrap these few lines; the verifying side is aws-jwt-verify, as in production.
  */
-import { createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -98,8 +98,8 @@ export function lockDataDir(dataDir: string): void {
       const owner = liveOwner(lockFile);
       if (owner !== undefined) {
         throw new StartupError(
-          `Data folder ${dataDir} is in use by another local runtime (pid ${owner} in ${lockFile}): `
-            + 'stop it, or set DATA_DIR to another folder.',
+          `Data folder ${dataDir} is in use by another local runtime (pid ${owner} in ${lockFile}): ` +
+            'stop it, or set DATA_DIR to another folder.',
         );
       }
       if (attempt > 0) throw unwritable(error);

@@ -8,17 +8,17 @@ import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_THROTTLING, type Throttling } from '../../shared/api-limits.ts';
+import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
 import { DEFAULT_AUDIENCE } from '../../shared/config.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/db/table.ts';
 import { FUNCTIONS, type FunctionName, ROUTES } from '../../shared/routes.ts';
-import { ensureDevIssuer, type DevIssuer } from './dev-issuer.ts';
-import { ensureTable, startLocalDynamo, type LocalDynamo } from './dynamodb.ts';
+import { type DevIssuer, ensureDevIssuer } from './dev-issuer.ts';
 import { withLocalDocs } from './docs.ts';
+import { ensureTable, type LocalDynamo, startLocalDynamo } from './dynamodb.ts';
 import { createGateway, type LambdaHandler } from './gateway.ts';
 import { closeServer, listenOn } from './listen.ts';
-import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
 import { LocalSchedule, type ScheduledHandler } from './schedule.ts';
-import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
+import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -130,9 +130,9 @@ export async function startLocalRuntime(config: LocalConfig): Promise<LocalRunti
     else delete process.env.JWT_JWKS_URI;
 
     // Each function's module once, as Lambda loads it once per function; its routes share its handler.
-    const handlers = Object.fromEntries(await Promise.all(
-      Object.entries(FUNCTIONS).map(async ([name, entry]) => [name, await importHandler<LambdaHandler>(entry)]),
-    )) as Record<FunctionName, LambdaHandler>;
+    const handlers = Object.fromEntries(
+      await Promise.all(Object.entries(FUNCTIONS).map(async ([name, entry]) => [name, await importHandler<LambdaHandler>(entry)])),
+    ) as Record<FunctionName, LambdaHandler>;
     const routes = ROUTES.map((route) => ({ route, handler: handlers[route.function] }));
     const cleanup = await startCleanupMapping(dynamo, config);
     const redrive = await startRedriveSchedule();

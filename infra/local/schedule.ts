@@ -56,9 +56,11 @@ export class LocalSchedule {
 
   /** One invocation now, after any in progress (the timer's tick; also tests and operators). Never throws. */
   runOnce(): Promise<void> {
-    const run = (this.running ?? Promise.resolve()).then(() => this.invoke()).finally(() => {
-      if (this.running === run) this.running = undefined;
-    });
+    const run = (this.running ?? Promise.resolve())
+      .then(() => this.invoke())
+      .finally(() => {
+        if (this.running === run) this.running = undefined;
+      });
     this.running = run;
     return run;
   }

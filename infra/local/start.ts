@@ -6,7 +6,7 @@
 import { readJwtConfig } from '../../shared/config.ts';
 import { devTokenHint } from './dev-issuer.ts';
 import { checkJwksFile, lockDataDir, StartupError } from './preflight.ts';
-import { localConfigFromEnv, startLocalRuntime, type LocalConfig } from './runtime.ts';
+import { type LocalConfig, localConfigFromEnv, startLocalRuntime } from './runtime.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

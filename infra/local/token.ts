@@ -9,7 +9,6 @@ import { parseArgs } from 'node:util';
 import { PERMISSIONS } from '../../shared/auth/permissions.ts';
 import { DEFAULT_DATA_DIR, ensureDevIssuer, mintDevToken } from './dev-issuer.ts';
 
-
 const HELP = `Prints a bearer token signed by the local dev issuer (its key pair is in DATA_DIR, default ${DEFAULT_DATA_DIR}/).
 
 usage: npm run token -- --tenant <id> [--admin] [--permissions <list>] [--sub <id>] [--expires-in <seconds>] [--audience <aud>]

@@ -10,8 +10,17 @@ import { OidcClientInput, SamlClientInput } from '../../shared/schemas/client.ts
 import { AppId, SecretId } from '../../shared/schemas/ids.ts';
 import { ListQuery } from '../../shared/schemas/list-query.ts';
 import {
-  AppPage, AppResult, AppView, ClientSecretInfo, CreatedAppResult, CreatedAppView, CreatedSecretResult, CustomDomainView,
-  errorBodyOf, FirstClientView, IfMatch,
+  AppPage,
+  AppResult,
+  AppView,
+  ClientSecretInfo,
+  CreatedAppResult,
+  CreatedAppView,
+  CreatedSecretResult,
+  CustomDomainView,
+  errorBodyOf,
+  FirstClientView,
+  IfMatch,
 } from '../../shared/schemas/responses.ts';
 import { IdempotencyKey } from '../../shared/service/idempotency.ts';
 import type { ErrorStatus } from './operations.ts';
@@ -46,7 +55,7 @@ export function errorSchemas(statuses: Iterable<ErrorStatus>): Record<string, v.
 
 /** The schema of each `{param}` a route path may hold. */
 export const PATH_PARAMETERS: Record<string, { schema: v.GenericSchema; description: string }> = {
-  app_id: { schema: AppId, description: 'The app. One that names nothing in the caller\'s tenant is a 404, whatever its format.' },
+  app_id: { schema: AppId, description: "The app. One that names nothing in the caller's tenant is a 404, whatever its format." },
   secret_id: { schema: SecretId, description: 'A client secret of the app, as listed in its `client_secrets`.' },
 };
 
@@ -62,7 +71,8 @@ export const REQUEST_HEADERS = {
   'If-Match': { schema: IfMatch, description: 'Only when the App is at this ETag: 412 and no change otherwise.' },
   'Idempotency-Key': {
     schema: IdempotencyKey,
-    description: 'A retry with the same key and body within 24 h replays the original 201 (same app, same secret); '
-      + 'the same key with another body is a 422. Use a random key (a UUID).',
+    description:
+      'A retry with the same key and body within 24 h replays the original 201 (same app, same secret); ' +
+      'the same key with another body is a 422. Use a random key (a UUID).',
   },
 } as const;

@@ -10,11 +10,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConversionConfig, type JsonSchema, toJsonSchema, toJsonSchemaDefs } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { RESPONSE_HEADERS } from '../../shared/schemas/responses.ts';
 import { ROUTES, type Route } from '../../shared/routes.ts';
-import {
-  errorSchemaName, errorSchemas, PATH_PARAMETERS, QUERIES, QUERY_DESCRIPTIONS, REQUEST_HEADERS, SCHEMAS,
-} from './components.ts';
+import { RESPONSE_HEADERS } from '../../shared/schemas/responses.ts';
+import { errorSchemaName, errorSchemas, PATH_PARAMETERS, QUERIES, QUERY_DESCRIPTIONS, REQUEST_HEADERS, SCHEMAS } from './components.ts';
 import { type ErrorStatus, OPERATIONS, type OperationDoc } from './operations.ts';
 
 /** The document, as plain JSON. */
@@ -72,7 +70,9 @@ function responseHeaders(names: (keyof typeof RESPONSE_HEADERS)[], optional: Rea
 /** Statuses API Gateway may answer itself (README): their answers may lack the service's headers. */
 const GATEWAY_STATUSES = new Set<ErrorStatus>([413, 429]);
 const HEADERS_OF_ERROR: Partial<Record<ErrorStatus, (keyof typeof RESPONSE_HEADERS)[]>> = {
-  401: ['WWW-Authenticate'], 403: ['WWW-Authenticate'], 503: ['Retry-After'],
+  401: ['WWW-Authenticate'],
+  403: ['WWW-Authenticate'],
+  503: ['Retry-After'],
 };
 
 function errorResponse(status: ErrorStatus, description: string) {
@@ -93,15 +93,19 @@ function parametersOf(route: Route, doc: OperationDoc): unknown[] {
   });
   const query = doc.query
     ? Object.entries(QUERIES[doc.query].entries).map(([name, schema]) => ({
-      name,
-      in: 'query',
-      required: schema.type !== 'optional',
-      ...(QUERY_DESCRIPTIONS[name] ? { description: QUERY_DESCRIPTIONS[name] } : {}),
-      schema: inlineSchema(schema),
-    }))
+        name,
+        in: 'query',
+        required: schema.type !== 'optional',
+        ...(QUERY_DESCRIPTIONS[name] ? { description: QUERY_DESCRIPTIONS[name] } : {}),
+        schema: inlineSchema(schema),
+      }))
     : [];
   const headers = (doc.requestHeaders ?? []).map((name) => ({
-    name, in: 'header', required: false, description: REQUEST_HEADERS[name].description, schema: inlineSchema(REQUEST_HEADERS[name].schema),
+    name,
+    in: 'header',
+    required: false,
+    description: REQUEST_HEADERS[name].description,
+    schema: inlineSchema(REQUEST_HEADERS[name].schema),
   }));
   return [...path, ...query, ...headers];
 }
@@ -120,12 +124,12 @@ function operationOf(route: Route, doc: OperationDoc): OpenApiOperation {
     parameters: parametersOf(route, doc),
     ...(doc.body
       ? {
-        requestBody: {
-          required: doc.body.required,
-          description: doc.body.description,
-          content: { 'application/json': { schema: { $ref: `${SCHEMA_REF}${doc.body.schema}` } } },
-        },
-      }
+          requestBody: {
+            required: doc.body.required,
+            description: doc.body.description,
+            content: { 'application/json': { schema: { $ref: `${SCHEMA_REF}${doc.body.schema}` } } },
+          },
+        }
       : {}),
     responses: {
       [success.status]: {
@@ -145,11 +149,13 @@ function pairRoutes(routes: readonly Route[], operations: Record<string, Operati
   const undescribed = routes.filter((route) => !operations[route.name]).map((route) => `${route.name} (${route.method} ${route.path})`);
   const orphans = Object.keys(operations).filter((name) => !routes.some((route) => route.name === name));
   if (undescribed.length || orphans.length) {
-    throw new Error([
-      'The OpenAPI document cannot be built:',
-      ...undescribed.map((name) => `  route ${name} has no request/response description in infra/openapi/operations.ts`),
-      ...orphans.map((name) => `  infra/openapi/operations.ts describes ${name}, which is not in shared/routes.ts`),
-    ].join('\n'));
+    throw new Error(
+      [
+        'The OpenAPI document cannot be built:',
+        ...undescribed.map((name) => `  route ${name} has no request/response description in infra/openapi/operations.ts`),
+        ...orphans.map((name) => `  infra/openapi/operations.ts describes ${name}, which is not in shared/routes.ts`),
+      ].join('\n'),
+    );
   }
   return routes.map((route) => [route, operations[route.name] as OperationDoc]);
 }
@@ -171,21 +177,26 @@ export function buildOpenApiDocument(options: DocumentOptions = {}): OpenApiDocu
   const pairs = pairRoutes(options.routes ?? ROUTES, options.operations ?? OPERATIONS);
   const statuses = pairs.flatMap(([, doc]) => Object.keys(doc.errors).map(Number) as ErrorStatus[]);
   const paths: OpenApiDocument['paths'] = {};
-  for (const [route, doc] of pairs) (paths[route.path] ??= {})[route.method.toLowerCase()] = operationOf(route, doc);
+  for (const [route, doc] of pairs) {
+    const path = paths[route.path] ?? {};
+    paths[route.path] = path;
+    path[route.method.toLowerCase()] = operationOf(route, doc);
+  }
   return {
     openapi: '3.1.0',
     info: {
       title: 'Management Apps API',
       version: VERSION,
-      description: 'Create, list, read, update and delete the management apps of a tenant, and rotate their client secrets. '
-        + 'Every call needs a bearer JWT of the tenant (claim `tid`) with the operation\'s permission or the `Admin` role. '
-        + 'Errors are `{"message", "error_code"}`, plus `errors[]` on a 400 and `ts_error_code` on a 409. Every response carries '
-        + '`X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.',
+      description:
+        'Create, list, read, update and delete the management apps of a tenant, and rotate their client secrets. ' +
+        "Every call needs a bearer JWT of the tenant (claim `tid`) with the operation's permission or the `Admin` role. " +
+        'Errors are `{"message", "error_code"}`, plus `errors[]` on a 400 and `ts_error_code` on a 409. Every response carries ' +
+        '`X-Request-Id`, `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`.',
     },
     servers: options.servers ?? DEFAULT_SERVERS,
     tags: [
-      { name: 'Applications', description: 'The apps of the caller\'s tenant' },
-      { name: 'Client secrets', description: 'Rotate an app\'s client secret without downtime' },
+      { name: 'Applications', description: "The apps of the caller's tenant" },
+      { name: 'Client secrets', description: "Rotate an app's client secret without downtime" },
     ],
     security: [{ bearerAuth: [] }],
     paths,
@@ -196,8 +207,9 @@ export function buildOpenApiDocument(options: DocumentOptions = {}): OpenApiDocu
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'A ClientAccessToken or AdminAccessToken (RS256) of a configured issuer: `aud` the configured audience, '
-            + '`exp` required, `tid` the tenant; permissions from `ts_permissions`, `permissions` or `scope`, or `role: Admin`.',
+          description:
+            'A ClientAccessToken or AdminAccessToken (RS256) of a configured issuer: `aud` the configured audience, ' +
+            '`exp` required, `tid` the tenant; permissions from `ts_permissions`, `permissions` or `scope`, or `role: Admin`.',
         },
       },
     },

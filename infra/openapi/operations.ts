@@ -41,17 +41,20 @@ const JSON_BODY = {
   415: 'The body is not application/json in UTF-8, or it is content-coded',
 } as const;
 
-const NO_APP = 'No such app in the caller\'s tenant, whatever the format of app_id';
-const IF_MATCH = 'If-Match does not match the App\'s current ETag: nothing changed';
+const NO_APP = "No such app in the caller's tenant, whatever the format of app_id";
+const IF_MATCH = "If-Match does not match the App's current ETag: nothing changed";
 
 export const OPERATIONS = {
   createApp: {
     tag: 'Applications',
-    description: 'Creates an app in the caller\'s tenant with its first client and first client secret. The 201 is the only '
-      + 'response that ever carries `client_secret`. With `Idempotency-Key`, a retry with the same body within 24 h replays '
-      + 'that same 201 and creates nothing.',
+    description:
+      "Creates an app in the caller's tenant with its first client and first client secret. The 201 is the only " +
+      'response that ever carries `client_secret`. With `Idempotency-Key`, a retry with the same body within 24 h replays ' +
+      'that same 201 and creates nothing.',
     body: {
-      schema: 'CreateAppBody', required: true, description: 'The app; `first_client` follows `first_client_authentication_protocol`',
+      schema: 'CreateAppBody',
+      required: true,
+      description: 'The app; `first_client` follows `first_client_authentication_protocol`',
     },
     requestHeaders: ['Idempotency-Key'],
     success: { status: 201, description: 'The app, with its client secret (this once)', schema: 'CreatedAppResult', headers: ['ETag'] },
@@ -66,8 +69,9 @@ export const OPERATIONS = {
   },
   listApps: {
     tag: 'Applications',
-    description: 'Lists the caller\'s apps, oldest first. Without `limit`, up to 1,000 per response; `next_cursor` (and a '
-      + '`Link` header) continue when there are more. A page also ends before its body would pass 5 MB. Never a secret.',
+    description:
+      "Lists the caller's apps, oldest first. Without `limit`, up to 1,000 per response; `next_cursor` (and a " +
+      '`Link` header) continue when there are more. A page also ends before its body would pass 5 MB. Never a secret.',
     query: 'ListQuery',
     success: { status: 200, description: 'A page of apps', schema: 'AppPage', headers: ['Link'] },
     errors: { 400: 'A malformed `limit` or `cursor`, or an unknown query parameter', ...AUTH, ...LIMITS },
@@ -80,8 +84,9 @@ export const OPERATIONS = {
   },
   updateApp: {
     tag: 'Applications',
-    description: 'Updates an app: an omitted field keeps its value, `null` clears an optional one, an object field is '
-      + 'replaced whole. `{}` changes nothing. A new `first_client` keeps the `client_id` and the secrets.',
+    description:
+      'Updates an app: an omitted field keeps its value, `null` clears an optional one, an object field is ' +
+      'replaced whole. `{}` changes nothing. A new `first_client` keeps the `client_id` and the secrets.',
     body: { schema: 'UpdateAppBody', required: true, description: 'The fields to change' },
     requestHeaders: ['If-Match'],
     success: { status: 200, description: 'The app as updated', schema: 'AppResult', headers: ['ETag'] },
@@ -97,8 +102,9 @@ export const OPERATIONS = {
   },
   addClientSecret: {
     tag: 'Client secrets',
-    description: 'Adds a client secret (an app has one or two): its value is in this 201 only. To rotate without downtime, '
-      + 'add one, roll it out to the app\'s callers, then delete the old one. Moves the App\'s ETag.',
+    description:
+      'Adds a client secret (an app has one or two): its value is in this 201 only. To rotate without downtime, ' +
+      "add one, roll it out to the app's callers, then delete the old one. Moves the App's ETag.",
     body: { schema: 'EmptyBody', required: false, description: 'None, or `{}`' },
     requestHeaders: ['If-Match'],
     success: { status: 201, description: 'The new secret, with its value (this once)', schema: 'CreatedSecretResult' },
@@ -113,21 +119,22 @@ export const OPERATIONS = {
   },
   deleteClientSecret: {
     tag: 'Client secrets',
-    description: 'Retires one client secret. The last one cannot be deleted (add a new one first). Moves the App\'s ETag.',
+    description: "Retires one client secret. The last one cannot be deleted (add a new one first). Moves the App's ETag.",
     requestHeaders: ['If-Match'],
     success: { status: 204, description: 'Deleted' },
     errors: {
       ...AUTH,
       404: `${NO_APP}; or no active secret of that secret_id`,
-      409: '`LAST_SECRET`: the app\'s only secret',
+      409: "`LAST_SECRET`: the app's only secret",
       412: IF_MATCH,
       ...LIMITS,
     },
   },
   deleteApp: {
     tag: 'Applications',
-    description: 'Deletes an app at once; its role assignments and client record are removed right after by the '
-      + 'event-driven cleanup. Its subdomain and custom domain are free again at once.',
+    description:
+      'Deletes an app at once; its role assignments and client record are removed right after by the ' +
+      'event-driven cleanup. Its subdomain and custom domain are free again at once.',
     success: { status: 204, description: 'Deleted' },
     errors: { 400: 'Listed by the contract; not answered today (a malformed app_id is a 404)', ...AUTH, 404: NO_APP, ...LIMITS },
   },

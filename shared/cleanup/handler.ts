@@ -17,7 +17,7 @@ import type { CleanupMarkers } from '../db/cleanup-markers.ts';
 import { runWithDeadline } from '../db/deadline.ts';
 import { logger } from '../logger.ts';
 import type { AppRecord } from '../model.ts';
-import { isScheduledEvent, redriveCleanup, type RedriveSummary } from './redrive.ts';
+import { isScheduledEvent, type RedriveSummary, redriveCleanup } from './redrive.ts';
 import { cleanUpRemovedApp } from './remove-app.ts';
 
 /** The removed App's old image, or undefined for any record that is not an App removal. */
@@ -65,6 +65,7 @@ export function cleanupHandler(repo: AppRepository, markers: CleanupMarkers, opt
   }
   // Its DynamoDB calls end before the invocation does (db/deadline.ts): a stalled call fails the record,
   // which is retried, instead of the whole batch dying with the function.
-  const handleInTime = (event: DynamoDBStreamEvent | ScheduledEvent, context: Context) => runWithDeadline(context, () => handle(event, context));
+  const handleInTime = (event: DynamoDBStreamEvent | ScheduledEvent, context: Context) =>
+    runWithDeadline(context, () => handle(event, context));
   return handleInTime as CleanupHandler;
 }

@@ -30,12 +30,19 @@ export const REDRIVE_TIME_RESERVE_MS = 60_000;
 /** An EventBridge schedule's event (the rule's target input is the event itself). */
 export function isScheduledEvent(event: unknown): event is ScheduledEvent {
   const candidate = event as Partial<ScheduledEvent> | null;
-  return typeof candidate === 'object' && candidate !== null
-    && candidate.source === 'aws.events' && candidate['detail-type'] === 'Scheduled Event';
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    candidate.source === 'aws.events' &&
+    candidate['detail-type'] === 'Scheduled Event'
+  );
 }
 
 export async function redriveCleanup(
-  repo: AppRepository, markers: CleanupMarkers, now: Date, context: Pick<Context, 'getRemainingTimeInMillis'>,
+  repo: AppRepository,
+  markers: CleanupMarkers,
+  now: Date,
+  context: Pick<Context, 'getRemainingTimeInMillis'>,
 ): Promise<RedriveSummary> {
   const cutoff = new Date(now.getTime() - CLEANUP_REDRIVE.markerAgeSeconds * 1000);
   const summary: RedriveSummary = { cutoff: cutoff.toISOString(), finished: 0, live_apps: 0, failed: 0, stopped_early: false };

@@ -21,7 +21,10 @@ export type RemovedApp = Pick<AppRecord, 'tenant_id' | 'app_id'> & {
 
 export async function cleanUpRemovedApp(repo: AppRepository, markers: CleanupMarkers, app: RemovedApp): Promise<RemovedAppSummary> {
   const owner = { tenantId: app.tenant_id, appId: app.app_id };
-  const claimed: [ClaimKind, string | null | undefined][] = [['subdomain', app.subdomain], ['custom_domain', app.custom_domain?.domain]];
+  const claimed: [ClaimKind, string | null | undefined][] = [
+    ['subdomain', app.subdomain],
+    ['custom_domain', app.custom_domain?.domain],
+  ];
   const releases = claimed.filter((entry): entry is [ClaimKind, string] => Boolean(entry[1]));
   // Conditional on the owner: a value already claimed again by another app is left alone.
   for (const [kind, value] of releases) await repo.claims.release(kind, value, owner);

@@ -10,15 +10,15 @@
  *   add / delete a client secret: App (on the version read) + the secret's hash in the client record
  * Each conditioned action is named (`WriteCondition`), and a cancelled transaction says which failed.
  */
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppRecord } from '../model.ts';
 import { batchWrite } from './batch-write.ts';
 import { Claims, releaseClaim, takeClaim } from './claims.ts';
 import { CleanupMarkers } from './cleanup-markers.ts';
 import { addSecretHash, putClientRecord, removeSecretHash, type SecretHash } from './client-record.ts';
-import { IdempotencyRecords, putIdempotencyRecord, type IdempotencyRecord } from './idempotency-records.ts';
-import { keys, type ClaimKind } from './keys.ts';
-import { transactWrite, type NamedAction, type WriteAction } from './transaction.ts';
+import { type IdempotencyRecord, IdempotencyRecords, putIdempotencyRecord } from './idempotency-records.ts';
+import { type ClaimKind, keys } from './keys.ts';
+import { type NamedAction, transactWrite, type WriteAction } from './transaction.ts';
 
 /** What a cancelled transaction can name. */
 export type WriteCondition = 'app' | `claim:${ClaimKind}` | `release:${ClaimKind}` | 'idempotency';
@@ -83,9 +83,7 @@ export class AppRepository {
   }
 
   async getApp(tenantId: string, appId: string): Promise<AppRecord | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.app(tenantId, appId), ConsistentRead: true }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.app(tenantId, appId), ConsistentRead: true }));
     return Item ? toApp(Item) : undefined;
   }
 
@@ -115,24 +113,28 @@ export class AppRepository {
     const owner = { tenantId: app.tenant_id, appId: app.app_id };
     await transactWrite<WriteCondition>(this.db, [
       ...claimedEntries(claimedValuesOf(app)).map(([kind, value]) => ({
-        name: `claim:${kind}` as const, action: takeClaim(this.table, kind, value, owner, now),
+        name: `claim:${kind}` as const,
+        action: takeClaim(this.table, kind, value, owner, now),
       })),
       { action: putClientRecord(this.table, app, secret) },
       ...roleIds.map((roleId) => ({ action: this.putRole(app, roleId, now) })),
       { name: 'app', action: this.putApp(app, 'attribute_not_exists(PK)') },
       ...(idempotency
-        ? [{
-            name: 'idempotency' as const,
-            action: putIdempotencyRecord(this.table, app.tenant_id, idempotency.keyHash, idempotency.record, now),
-          }]
+        ? [
+            {
+              name: 'idempotency' as const,
+              action: putIdempotencyRecord(this.table, app.tenant_id, idempotency.keyHash, idempotency.record, now),
+            },
+          ]
         : []),
     ]);
   }
 
   /** How many actions `updateApp` would send for this change (DynamoDB allows 100). */
   static changeSize(change: Pick<AppChange, 'claim' | 'release' | 'roles'>): number {
-    return 1 + claimedEntries(change.claim).length + claimedEntries(change.release).length
-      + change.roles.add.length + change.roles.remove.length;
+    return (
+      1 + claimedEntries(change.claim).length + claimedEntries(change.release).length + change.roles.add.length + change.roles.remove.length
+    );
   }
 
   /** The app's new state with its claim moves and role changes, in one transaction. */
@@ -141,10 +143,12 @@ export class AppRepository {
     await transactWrite<WriteCondition>(this.db, [
       { name: 'app', action: this.putApp(next, 'version = :expected', { ':expected': expectedVersion }) },
       ...claimedEntries(claim).map(([kind, value]) => ({
-        name: `claim:${kind}` as const, action: takeClaim(this.table, kind, value, owner, now),
+        name: `claim:${kind}` as const,
+        action: takeClaim(this.table, kind, value, owner, now),
       })),
       ...claimedEntries(release).map(([kind, value]) => ({
-        name: `release:${kind}` as const, action: releaseClaim(this.table, kind, value, owner),
+        name: `release:${kind}` as const,
+        action: releaseClaim(this.table, kind, value, owner),
       })),
       ...roles.add.map((roleId) => ({ action: this.putRole(next, roleId, now) })),
       ...roles.remove.map((roleId) => ({
@@ -180,7 +184,8 @@ export class AppRepository {
         },
       },
       ...claimedEntries(release).map(([kind, value]) => ({
-        name: `release:${kind}` as const, action: releaseClaim(this.table, kind, value, owner),
+        name: `release:${kind}` as const,
+        action: releaseClaim(this.table, kind, value, owner),
       })),
       { action: { Put: { TableName: this.table, Item: this.cleanupMarkers.markerItem(app, now) } } },
     ] satisfies NamedAction<WriteCondition>[]);
@@ -203,9 +208,14 @@ export class AppRepository {
       Put: {
         TableName: this.table,
         Item: {
-          ...keys.role(app.tenant_id, app.app_id, roleId), entity: 'RoleAssignment',
-          tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id, role_id: roleId,
-          source: 'first_client', assigned_at: now.toISOString(),
+          ...keys.role(app.tenant_id, app.app_id, roleId),
+          entity: 'RoleAssignment',
+          tenant_id: app.tenant_id,
+          app_id: app.app_id,
+          client_id: app.client_id,
+          role_id: roleId,
+          source: 'first_client',
+          assigned_at: now.toISOString(),
         },
       },
     };
@@ -232,7 +242,12 @@ export class AppRepository {
       );
       stats.calls++;
       const items = page.Items ?? [];
-      await batchWrite(this.db, this.table, items.map((key) => ({ DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } })), stats);
+      await batchWrite(
+        this.db,
+        this.table,
+        items.map((key) => ({ DeleteRequest: { Key: { PK: key.PK, SK: key.SK } } })),
+        stats,
+      );
       removed += items.length;
       startKey = page.LastEvaluatedKey;
     } while (startKey);

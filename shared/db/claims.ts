@@ -6,7 +6,7 @@
  */
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { applied } from './conditional.ts';
-import { keys, type ClaimKind } from './keys.ts';
+import { type ClaimKind, keys } from './keys.ts';
 import type { WriteAction } from './transaction.ts';
 
 export interface ClaimOwner {
@@ -23,24 +23,30 @@ export function takeClaim(table: string, kind: ClaimKind, value: string, owner: 
     Put: {
       TableName: table,
       Item: {
-        ...keys.claim(kind, value), entity: 'Claim', kind, value,
-        tenant_id: owner.tenantId, app_id: owner.appId, claimed_at: now.toISOString(),
+        ...keys.claim(kind, value),
+        entity: 'Claim',
+        kind,
+        value,
+        tenant_id: owner.tenantId,
+        app_id: owner.appId,
+        claimed_at: now.toISOString(),
       },
       ConditionExpression: 'attribute_not_exists(PK)',
     },
   };
 }
 
+/** The delete of the owner's claim on `value`, conditioned on the owner. */
+const releaseInput = (table: string, kind: ClaimKind, value: string, owner: ClaimOwner) => ({
+  TableName: table,
+  Key: keys.claim(kind, value),
+  ConditionExpression: OWNED_BY,
+  ExpressionAttributeValues: ownerValues(owner),
+});
+
 /** Releases the owner's claim on `value`; the transaction fails if the claim is not the owner's. */
 export function releaseClaim(table: string, kind: ClaimKind, value: string, owner: ClaimOwner): WriteAction {
-  return {
-    Delete: {
-      TableName: table,
-      Key: keys.claim(kind, value),
-      ConditionExpression: OWNED_BY,
-      ExpressionAttributeValues: ownerValues(owner),
-    },
-  };
+  return { Delete: releaseInput(table, kind, value, owner) };
 }
 
 export class Claims {
@@ -54,7 +60,6 @@ export class Claims {
    * by another writer. A claim that is not (or no longer) the owner's is left alone.
    */
   async release(kind: ClaimKind, value: string, owner: ClaimOwner): Promise<void> {
-    const { Delete } = releaseClaim(this.table, kind, value, owner);
-    await applied(this.db.send(new DeleteCommand(Delete!)));
+    await applied(this.db.send(new DeleteCommand(releaseInput(this.table, kind, value, owner))));
   }
 }

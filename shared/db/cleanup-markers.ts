@@ -9,7 +9,7 @@
  * All markers share the partition `CLEANUP` (keys.cleanupMarker): the redrive reads them with a Query,
  * never a Scan, and the partition stays small because a marker normally lives for seconds.
  */
-import { DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
 
 /** What the delete knows of the app: its ids and the values it had claimed. */
@@ -41,8 +41,10 @@ export class CleanupMarkers {
   /** The item the delete transaction puts next to the App's removal. */
   markerItem(app: MarkedApp, now: Date): CleanupMarkerItem {
     return {
-      ...keys.cleanupMarker(app.tenant_id, app.app_id), entity: 'CleanupMarker',
-      tenant_id: app.tenant_id, app_id: app.app_id,
+      ...keys.cleanupMarker(app.tenant_id, app.app_id),
+      entity: 'CleanupMarker',
+      tenant_id: app.tenant_id,
+      app_id: app.app_id,
       ...(app.subdomain ? { subdomain: app.subdomain } : {}),
       ...(app.custom_domain?.domain ? { custom_domain: { domain: app.custom_domain.domain } } : {}),
       deleted_at: now.toISOString(),

@@ -25,8 +25,11 @@ export function putClientRecord(table: string, app: AppRecord, first: SecretHash
     Put: {
       TableName: table,
       Item: {
-        ...keys.client(app.tenant_id, app.app_id, app.client_id), entity: 'Client',
-        tenant_id: app.tenant_id, app_id: app.app_id, client_id: app.client_id,
+        ...keys.client(app.tenant_id, app.app_id, app.client_id),
+        entity: 'Client',
+        tenant_id: app.tenant_id,
+        app_id: app.app_id,
+        client_id: app.client_id,
         client_secret_hashes: { [first.secretId]: entryOf(first) },
         created_at: app.created_at,
       },

@@ -3,7 +3,7 @@
  * TTL attribute `expires_at`. A record is written in the same transaction as the app it answers for,
  * so there is never a record without its app, nor an app made under a key without its record.
  */
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.ts';
 import type { WriteAction } from './transaction.ts';
 
@@ -17,9 +17,7 @@ export interface IdempotencyRecord {
 }
 
 /** Writes the record unless a live one holds the key (an expired one awaiting TTL deletion is replaced). */
-export function putIdempotencyRecord(
-  table: string, tenantId: string, keyHash: string, record: IdempotencyRecord, now: Date,
-): WriteAction {
+export function putIdempotencyRecord(table: string, tenantId: string, keyHash: string, record: IdempotencyRecord, now: Date): WriteAction {
   return {
     Put: {
       TableName: table,

@@ -3,7 +3,7 @@
  * condition with `CancellationReasons` in action order; this turns them back into the names, so the
  * service can say which rule broke (a taken subdomain, a stale version) without knowing the wire format.
  */
-import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 
 export type WriteAction = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -40,10 +40,7 @@ interface CancelledError extends Error {
 }
 
 /** Sends the actions as one transaction. The SDK adds a ClientRequestToken, so its own retries apply once. */
-export async function transactWrite<Name extends string>(
-  db: DynamoDBDocumentClient,
-  actions: readonly NamedAction<Name>[],
-): Promise<void> {
+export async function transactWrite<Name extends string>(db: DynamoDBDocumentClient, actions: readonly NamedAction<Name>[]): Promise<void> {
   if (actions.length > MAX_TRANSACTION_ACTIONS) throw new Error(`A transaction holds at most ${MAX_TRANSACTION_ACTIONS} actions`);
   try {
     await db.send(new TransactWriteCommand({ TransactItems: actions.map((named) => named.action) }));

@@ -4,13 +4,21 @@
  * only when the caller passes it (create's 201).
  * Fields are not listed one by one: a field added to the stored App shows up here without a change.
  */
-import { HIDDEN_FIELDS, type AppRecord } from '../model.ts';
+import { type AppRecord, HIDDEN_FIELDS } from '../model.ts';
 import { SETTABLE_FIELDS } from '../schemas/app.ts';
 
 /** Ids, the caller's settings, the client, the audit fields; anything else stored comes after. */
 const VIEW_ORDER = [
-  'app_id', 'tenant_id', ...Object.keys(SETTABLE_FIELDS), 'client_id', 'client_secret', 'client_secrets', 'first_client',
-  'created_at', 'created_by', 'updated_at',
+  'app_id',
+  'tenant_id',
+  ...Object.keys(SETTABLE_FIELDS),
+  'client_id',
+  'client_secret',
+  'client_secrets',
+  'first_client',
+  'created_at',
+  'created_by',
+  'updated_at',
 ];
 
 export function toAppView(app: AppRecord, clientSecret?: string): Record<string, unknown> {

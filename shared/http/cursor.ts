@@ -8,8 +8,7 @@ import { AppId } from '../schemas/ids.ts';
 
 const CursorPayload = v.strictObject({ after: AppId });
 
-export const encodeCursor = (afterAppId: string): string =>
-  Buffer.from(JSON.stringify({ after: afterAppId })).toString('base64url');
+export const encodeCursor = (afterAppId: string): string => Buffer.from(JSON.stringify({ after: afterAppId })).toString('base64url');
 
 export function decodeCursor(cursor: string): string {
   try {

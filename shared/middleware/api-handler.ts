@@ -12,10 +12,10 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { Context } from 'aws-lambda';
 import type * as v from 'valibot';
-import { readJwtConfig } from '../config.ts';
 import { createTokenVerifier } from '../auth/verifier.ts';
+import { readJwtConfig } from '../config.ts';
 import { runWithDeadline } from '../db/deadline.ts';
-import { routeKey, routeNamed, type RouteName } from '../routes.ts';
+import { type RouteName, routeKey, routeNamed } from '../routes.ts';
 import { accessLog } from './access-log.ts';
 import { authorize } from './authorize.ts';
 import { emptyBody } from './empty-body.ts';
@@ -33,10 +33,7 @@ type BodyRule = v.GenericSchema | 'empty' | undefined;
 
 export function apiHandler<Body extends BodyRule = undefined>(
   name: RouteName,
-  handle: (
-    event: ApiEvent<Body extends v.GenericSchema ? v.InferOutput<Body> : undefined>,
-    context: Context,
-  ) => Promise<ApiResult>,
+  handle: (event: ApiEvent<Body extends v.GenericSchema ? v.InferOutput<Body> : undefined>, context: Context) => Promise<ApiResult>,
   body?: Body,
 ) {
   const route = routeNamed(name);

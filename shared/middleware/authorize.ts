@@ -1,6 +1,6 @@
 /** Bearer JWT → `event.caller`, then the route's permission (contract §2). */
 import type { MiddlewareObj } from '@middy/core';
-import { callerFromClaims, mayPerform, type Permission } from '../auth/permissions.ts';
+import { type Caller, callerFromClaims, mayPerform, type Permission } from '../auth/permissions.ts';
 import { rejectionName, type TokenVerifier } from '../auth/verifier.ts';
 import { PermissionDenied, Unauthenticated } from '../errors.ts';
 import { logger } from '../logger.ts';
@@ -20,7 +20,7 @@ export function authorize(verifier: TokenVerifier, permission: Permission): Midd
     }
     const token = BEARER.exec(header)?.[1];
     if (!token) throw new Unauthenticated(true);
-    let caller;
+    let caller: Caller;
     try {
       caller = callerFromClaims(await verifier.verify(token));
     } catch (error) {

@@ -7,15 +7,29 @@
 import type { MiddlewareObj } from '@middy/core';
 import { isDeadlineExceeded } from '../db/deadline.ts';
 import {
-  type AppError, Conflict, IdempotencyKeyReused, InvalidRequest, NotFound, PayloadTooLarge, PermissionDenied,
-  Unauthenticated, Unavailable, UnsupportedMediaType, VersionMismatch,
+  type AppError,
+  Conflict,
+  IdempotencyKeyReused,
+  InvalidRequest,
+  NotFound,
+  PayloadTooLarge,
+  PermissionDenied,
+  Unauthenticated,
+  Unavailable,
+  UnsupportedMediaType,
+  VersionMismatch,
 } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { ApiRequest, ApiResult, RequestLogFields } from './types.ts';
 
 const RETRYABLE_AWS_ERRORS = new Set([
-  'ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded',
-  'ServiceUnavailable', 'InternalServerError', 'TimeoutError', 'RequestTimeout',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'TimeoutError',
+  'RequestTimeout',
 ]);
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 
@@ -27,8 +41,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 /** The status of each kind of error: the only place the service's errors meet HTTP. */
 const STATUS_OF: [new (...args: never[]) => AppError, number][] = [
-  [InvalidRequest, 400], [Unauthenticated, 401], [PermissionDenied, 403], [NotFound, 404], [Conflict, 409],
-  [VersionMismatch, 412], [PayloadTooLarge, 413], [UnsupportedMediaType, 415], [IdempotencyKeyReused, 422],
+  [InvalidRequest, 400],
+  [Unauthenticated, 401],
+  [PermissionDenied, 403],
+  [NotFound, 404],
+  [Conflict, 409],
+  [VersionMismatch, 412],
+  [PayloadTooLarge, 413],
+  [UnsupportedMediaType, 415],
+  [IdempotencyKeyReused, 422],
   [Unavailable, 503],
 ];
 

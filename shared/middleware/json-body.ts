@@ -28,7 +28,11 @@ function assertJsonInUtf8(contentType: string | undefined): void {
   for (const parameter of parameters) {
     const [name = '', ...rest] = parameter.split('=');
     if (name.trim().toLowerCase() !== 'charset') continue;
-    const charset = rest.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const charset = rest
+      .join('=')
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     if (charset !== 'utf-8') throw unsupported('Content-Type charset must be utf-8');
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import * as v from 'valibot';
-import { InvalidRequest, type FieldIssue } from '../errors.ts';
+import { type FieldIssue, InvalidRequest } from '../errors.ts';
 import { READ_ONLY_FIELDS } from '../schemas/app.ts';
 import { FIRST_CLIENT_READ_ONLY_FIELDS } from '../schemas/client.ts';
 import type { ApiRequest } from './types.ts';

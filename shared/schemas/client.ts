@@ -1,8 +1,6 @@
 /** The first client of an app (contract §3.1): an OIDC or a SAML client input. */
 import * as v from 'valibot';
-import {
-  AbsoluteUrl, NonBlank, PkceMode, PositiveInt, RoleIds, StringList, SupportedPrompts, Text,
-} from './fields.ts';
+import { AbsoluteUrl, NonBlank, PkceMode, PositiveInt, RoleIds, StringList, SupportedPrompts, Text } from './fields.ts';
 
 export const OidcClientInput = v.strictObject({
   name: NonBlank(100),
@@ -75,9 +73,7 @@ export type AuthenticationProtocol = 'oidc' | 'saml';
 export const FIRST_CLIENT_READ_ONLY_FIELDS: ReadonlySet<string> = new Set(['authentication_protocol', 'client_id']);
 
 /** The stored first client: the validated input, tagged with its protocol. */
-export type FirstClient =
-  | ({ authentication_protocol: 'oidc' } & OidcClient)
-  | ({ authentication_protocol: 'saml' } & SamlClient);
+export type FirstClient = ({ authentication_protocol: 'oidc' } & OidcClient) | ({ authentication_protocol: 'saml' } & SamlClient);
 
 /** The client an app gets when the caller sends none (contract §3, default of `first_client`). */
 export function defaultOidcClient(appName: string): FirstClient {

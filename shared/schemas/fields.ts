@@ -21,7 +21,10 @@ const WellFormed = v.pipe(
 );
 
 /** One line of text: no control character, no lone surrogate. */
-export const Line = v.pipe(WellFormed, v.check((s) => !CONTROL.test(s), 'Must not contain control characters'));
+export const Line = v.pipe(
+  WellFormed,
+  v.check((s) => !CONTROL.test(s), 'Must not contain control characters'),
+);
 
 /** Free text: like `Line`, but tab and line breaks allowed. */
 export const FreeText = v.pipe(
@@ -51,17 +54,19 @@ export const AbsoluteUrl = v.pipe(
 
 /** A non-empty string that is not only white space. */
 export const NonBlank = (max: number) =>
-  v.pipe(Line, v.minLength(1), v.maxLength(max), v.check((s) => s.trim().length > 0, 'Must not be blank'));
+  v.pipe(
+    Line,
+    v.minLength(1),
+    v.maxLength(max),
+    v.check((s) => s.trim().length > 0, 'Must not be blank'),
+  );
 
 /** Free text of at most `max` characters (descriptions). */
 export const Text = (max: number) => v.pipe(FreeText, v.maxLength(max));
 
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
-export const Subdomain = v.pipe(
-  Line,
-  v.regex(DNS_LABEL, 'Must be a DNS label: lower-case a-z, 0-9 and inner "-", 1-63 characters'),
-);
+export const Subdomain = v.pipe(Line, v.regex(DNS_LABEL, 'Must be a DNS label: lower-case a-z, 0-9 and inner "-", 1-63 characters'));
 
 export const CustomDomain = v.pipe(
   Line,

@@ -27,7 +27,7 @@ function shownEntries<E extends v.ObjectEntries>(entries: E): ShownEntries<E> {
 export const Timestamp = v.pipe(v.string(), v.isoTimestamp(), v.description('ISO-8601 UTC timestamp'));
 
 /** 24 characters of lower-case Crockford base32 (service/credentials.ts). */
-export const ClientId = v.pipe(v.string(), v.regex(/^[0-9a-hjkmnp-tv-z]{24}$/), v.description('The app\'s OAuth client id'));
+export const ClientId = v.pipe(v.string(), v.regex(/^[0-9a-hjkmnp-tv-z]{24}$/), v.description("The app's OAuth client id"));
 
 /** 256 random bits, base64url (service/credentials.ts). */
 export const ClientSecret = v.pipe(
@@ -113,8 +113,8 @@ export type ErrorBody = v.InferOutput<ReturnType<typeof errorBodyOf>>;
 
 /** Response headers the contract names. */
 export const RESPONSE_HEADERS = {
-  'X-Request-Id': v.pipe(v.string(), v.minLength(1), v.description('The request id; the service\'s log lines carry it too')),
-  ETag: v.pipe(v.string(), v.regex(/^"(0|[1-9]\d*)"$/), v.description('The App\'s version; send it back as If-Match')),
+  'X-Request-Id': v.pipe(v.string(), v.minLength(1), v.description("The request id; the service's log lines carry it too")),
+  ETag: v.pipe(v.string(), v.regex(/^"(0|[1-9]\d*)"$/), v.description("The App's version; send it back as If-Match")),
   Link: v.pipe(v.string(), v.regex(/^<[^>]+>; rel="next"$/), v.description('The next page, as next_cursor')),
   'Retry-After': v.pipe(v.string(), v.regex(/^\d+$/), v.description('Seconds to wait before retrying')),
   'WWW-Authenticate': v.pipe(v.string(), v.startsWith('Bearer'), v.description('The bearer challenge (RFC 6750 §3)')),

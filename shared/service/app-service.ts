@@ -6,9 +6,7 @@
  * Each change is one transaction (see the repository), so the rules here are only about deciding
  * what to write and reading the answer: which condition failed, and whether to try again.
  */
-import {
-  AppRepository, claimedEntries, claimedValuesOf, type AppChange, type ClaimedValues, type NewApp,
-} from '../db/app-repository.ts';
+import { type AppChange, AppRepository, type ClaimedValues, claimedEntries, claimedValuesOf, type NewApp } from '../db/app-repository.ts';
 import type { ClaimKind } from '../db/keys.ts';
 import { ConditionsFailed, MAX_TRANSACTION_ACTIONS, TransactionContention } from '../db/transaction.ts';
 import { Conflict, InvalidRequest, NotFound, Unavailable, VersionMismatch } from '../errors.ts';
@@ -221,7 +219,11 @@ function without(values: ClaimedValues, claims: ReadonlySet<string>): ClaimedVal
  * transaction), so the difference needs no Query.
  */
 export function planChange(
-  current: AppRecord, next: AppRecord, clientReplaced: boolean, notOurs: ReadonlySet<string>, now: Date,
+  current: AppRecord,
+  next: AppRecord,
+  clientReplaced: boolean,
+  notOurs: ReadonlySet<string>,
+  now: Date,
 ): AppChange {
   const before = claimedValuesOf(current);
   const after = claimedValuesOf(next);
@@ -241,11 +243,14 @@ export function planChange(
   // 50 role ids at most on each side, so only a near-total role swap that also moves both domains
   // passes DynamoDB's 100 actions. Refused whole rather than split: a split would not be atomic.
   if (AppRepository.changeSize(change) > MAX_TRANSACTION_ACTIONS) {
-    throw new InvalidRequest('Too many changes in one update', [{
-      path: 'first_client.role_ids',
-      message: `One update can change at most ${MAX_TRANSACTION_ACTIONS - 1} items (role assignments added or removed, `
-        + 'subdomain and custom domain moves); send the role change and the domain moves as two updates',
-    }]);
+    throw new InvalidRequest('Too many changes in one update', [
+      {
+        path: 'first_client.role_ids',
+        message:
+          `One update can change at most ${MAX_TRANSACTION_ACTIONS - 1} items (role assignments added or removed, ` +
+          'subdomain and custom domain moves); send the role change and the domain moves as two updates',
+      },
+    ]);
   }
   return change;
 }

@@ -71,7 +71,10 @@ export class ClientSecrets {
    * (If-Match) a lost race is a VersionMismatch; without, the change is planned again on the new version.
    */
   private async change(
-    actor: Actor, appId: string, expectedVersions: readonly number[] | undefined, plan: (current: AppRecord, now: Date) => SecretChange,
+    actor: Actor,
+    appId: string,
+    expectedVersions: readonly number[] | undefined,
+    plan: (current: AppRecord, now: Date) => SecretChange,
   ): Promise<AppRecord> {
     for (let attempt = 1; attempt <= WRITE_ATTEMPTS; attempt++) {
       const current = await this.repo.getApp(actor.tenantId, appId);

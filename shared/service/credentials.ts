@@ -44,5 +44,4 @@ export const newSecretId = (): string => base32(randomBytes(15), 24);
 
 export const newClientSecret = (): string => randomBytes(32).toString('base64url');
 
-export const hashSecret = (secret: string): string =>
-  `sha256:${createHash('sha256').update(secret).digest('base64url')}`;
+export const hashSecret = (secret: string): string => `sha256:${createHash('sha256').update(secret).digest('base64url')}`;

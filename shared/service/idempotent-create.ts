@@ -9,9 +9,7 @@
 import type { IdempotencyRecords } from '../db/idempotency-records.ts';
 import { IdempotencyKeyReused, Unavailable } from '../errors.ts';
 import type { CreateAppInput } from '../schemas/app.ts';
-import {
-  type Actor, type AppService, type CreatedApp, IdempotencyKeyTaken, newApp, newCreatePlan,
-} from './app-service.ts';
+import { type Actor, type AppService, type CreatedApp, IdempotencyKeyTaken, newApp, newCreatePlan } from './app-service.ts';
 import { IDEMPOTENCY_TTL_SECONDS, idempotencyKeyHash, requestHash, sealerFor } from './idempotency.ts';
 
 /** A live record that vanished between the failed write and the read (expired meanwhile): try again. */

@@ -12,7 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mintDevToken } from '../../infra/local/dev-issuer.ts';
-import { startLocalRuntime, localConfigFromEnv } from '../../infra/local/runtime.ts';
+import { localConfigFromEnv, startLocalRuntime } from '../../infra/local/runtime.ts';
 import { createTokenVerifier } from '../../shared/auth/verifier.ts';
 import { BUNDLE_ENV, synthBundles } from '../fixtures/bundles.ts';
 
@@ -59,7 +59,9 @@ async function measure(name: string, count: number, one: (i: number) => Promise<
 }
 
 const perCall = (counts: Record<string, number>, calls: number) =>
-  Object.entries(counts).map(([operation, n]) => `${operation} ${+(n / calls).toFixed(2)}`).join(', ') || '0';
+  Object.entries(counts)
+    .map(([operation, n]) => `${operation} ${+(n / calls).toFixed(2)}`)
+    .join(', ') || '0';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-bench-'));
 const runtime = await startLocalRuntime({
@@ -71,28 +73,42 @@ const api = `${runtime.baseUrl}/v1/management/applications`;
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const body = (i: number, label = 'bench') =>
   JSON.stringify({
-    app_name: `${label} ${i}`, subdomain: `${label}-${i}`,
+    app_name: `${label} ${i}`,
+    subdomain: `${label}-${i}`,
     first_client: { name: 'c', redirect_uris: ['https://bench.example.com/cb'], role_ids: ['r1', 'r2'] },
   });
 
 const results = [];
 await measure('warm-up', 200, (i) => fetch(api, { method: 'POST', headers, body: body(i, 'warm') }));
 results.push(await measure('POST create (subdomain, 2 roles)', REQUESTS, (i) => fetch(api, { method: 'POST', headers, body: body(i) })));
-const ids: string[] = ((await (await fetch(`${api}?limit=100`, { headers })).json()) as { result: { app_id: string }[] }).result.map((a) => a.app_id);
+const ids: string[] = ((await (await fetch(`${api}?limit=100`, { headers })).json()) as { result: { app_id: string }[] }).result.map(
+  (a) => a.app_id,
+);
 results.push(await measure('GET list ?limit=100', REQUESTS, () => fetch(`${api}?limit=100`, { headers })));
-results.push(await measure('PUT update (name)', REQUESTS, (i) =>
-  fetch(`${api}/${ids[i % ids.length]}`, { method: 'PUT', headers, body: JSON.stringify({ app_name: `renamed ${i}` }) })));
-results.push(await measure('PUT update (subdomain move)', REQUESTS, (i) =>
-  fetch(`${api}/${ids[i % ids.length]}`, { method: 'PUT', headers, body: JSON.stringify({ subdomain: `moved-${i}` }) })));
+results.push(
+  await measure('PUT update (name)', REQUESTS, (i) =>
+    fetch(`${api}/${ids[i % ids.length]}`, { method: 'PUT', headers, body: JSON.stringify({ app_name: `renamed ${i}` }) }),
+  ),
+);
+results.push(
+  await measure('PUT update (subdomain move)', REQUESTS, (i) =>
+    fetch(`${api}/${ids[i % ids.length]}`, { method: 'PUT', headers, body: JSON.stringify({ subdomain: `moved-${i}` }) }),
+  ),
+);
 results.push(await measure('401 bad token', REQUESTS, () => fetch(api, { headers: { authorization: 'Bearer x.y.z' } })));
 const toDelete: string[] = [];
 for (let cursor: string | undefined; toDelete.length < REQUESTS; ) {
-  const page = (await (await fetch(`${api}?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json()) as { result: { app_id: string }[]; next_cursor?: string };
+  const page = (await (await fetch(`${api}?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { headers })).json()) as {
+    result: { app_id: string }[];
+    next_cursor?: string;
+  };
   toDelete.push(...page.result.map((a) => a.app_id));
   if (!page.next_cursor) break;
   cursor = page.next_cursor;
 }
-results.push(await measure('DELETE', Math.min(REQUESTS, toDelete.length), (i) => fetch(`${api}/${toDelete[i]}`, { method: 'DELETE', headers })));
+results.push(
+  await measure('DELETE', Math.min(REQUESTS, toDelete.length), (i) => fetch(`${api}/${toDelete[i]}`, { method: 'DELETE', headers })),
+);
 console.log(`\nHTTP, concurrency ${CONCURRENCY}, ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`);
 console.table(results);
 
@@ -111,11 +127,18 @@ const init = [];
 for (const [description, bundle] of Object.entries(synthBundles())) {
   const probe = `const t=performance.now(); await import(${JSON.stringify(bundle)}); console.log(performance.now()-t);`;
   const runs = Array.from({ length: 5 }, () =>
-    Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
-      cwd: tmpdir(), env: { PATH: process.env.PATH, ...BUNDLE_ENV },
-    }).toString()),
+    Number(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+        cwd: tmpdir(),
+        env: { PATH: process.env.PATH, ...BUNDLE_ENV },
+      }).toString(),
+    ),
   ).sort((a, b) => a - b);
-  init.push({ function: description, 'bundle KB': Math.round(statSync(bundle).size / 1024), 'median init ms': +(runs[2] ?? NaN).toFixed(1) });
+  init.push({
+    function: description,
+    'bundle KB': Math.round(statSync(bundle).size / 1024),
+    'median init ms': +(runs[2] ?? NaN).toFixed(1),
+  });
 }
 console.log('\nBundled handler module initialisation (fresh node process, median of 5):');
 console.table(init);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnRuntime, type SpawnedRuntime } from '../fixtures/spawn-runtime.ts';
+import { type SpawnedRuntime, spawnRuntime } from '../fixtures/spawn-runtime.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = 'test-results/docs.png';
@@ -52,8 +52,9 @@ describe('the /docs page in Chromium', () => {
     });
     expect(created.status).toBe(201);
     const document = (await (await fetch(`${runtime.baseUrl}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const documented = Object.entries(document.paths)
-      .flatMap(([path, byMethod]) => Object.keys(byMethod).map((method) => `${method.toUpperCase()} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, byMethod]) =>
+      Object.keys(byMethod).map((method) => `${method.toUpperCase()} ${path}`),
+    );
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const elsewhere: string[] = [];
@@ -63,10 +64,12 @@ describe('the /docs page in Chromium', () => {
     await page.goto(`${runtime.baseUrl}/docs`);
     await page.locator('.opblock').first().waitFor();
 
-    const shown = await page.locator('.opblock').evaluateAll((blocks) => blocks.map((block) => {
-      const method = block.querySelector('.opblock-summary-method')?.textContent;
-      return `${method} ${block.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`;
-    }));
+    const shown = await page.locator('.opblock').evaluateAll((blocks) =>
+      blocks.map((block) => {
+        const method = block.querySelector('.opblock-summary-method')?.textContent;
+        return `${method} ${block.querySelector('.opblock-summary-path')?.getAttribute('data-path')}`;
+      }),
+    );
     expect(shown.sort()).toEqual(documented.sort());
 
     // Authorize: paste the bearer token, as the page's note says.
@@ -86,7 +89,9 @@ describe('the /docs page in Chromium', () => {
     await expect.poll(() => body.textContent()).toContain('Shown in the browser');
 
     // From the page's top to the end of the live response: the note, the Authorize lock, the call and its 200.
-    const bottom = await list.locator('.live-responses-table').first()
+    const bottom = await list
+      .locator('.live-responses-table')
+      .first()
       .evaluate((table) => table.getBoundingClientRect().bottom + (globalThis as unknown as { scrollY: number }).scrollY);
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(bottom) + 16 } });

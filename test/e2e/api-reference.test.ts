@@ -24,7 +24,11 @@ describe('the local API reference', () => {
     const html = await res.text();
     const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]);
     expect(sources).toEqual([
-      '/docs/swagger-ui.css', '/docs/favicon-32x32.png', '/openapi.json', '/docs/swagger-ui-bundle.js', '/docs/init.js',
+      '/docs/swagger-ui.css',
+      '/docs/favicon-32x32.png',
+      '/openapi.json',
+      '/docs/swagger-ui-bundle.js',
+      '/docs/init.js',
     ]);
     expect(html).toContain('npm run token -- --tenant acme --admin');
     const bundle = await get('/docs/swagger-ui-bundle.js');

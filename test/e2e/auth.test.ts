@@ -35,7 +35,10 @@ const invalidTokens: [string, () => string][] = [
     },
   ],
   ['unknown kid', () => signJwt(claims({ role: 'Admin' }), runtime().strangerKey.privateKeyPem, runtime().strangerKey.kid)],
-  ['signed by another key under the trusted kid', () => signJwt(claims({ role: 'Admin' }), runtime().strangerKey.privateKeyPem, runtime().key.kid)],
+  [
+    'signed by another key under the trusted kid',
+    () => signJwt(claims({ role: 'Admin' }), runtime().strangerKey.privateKeyPem, runtime().key.kid),
+  ],
   [
     'tampered payload',
     () => {
@@ -108,7 +111,11 @@ describe('403: valid token without the permission', () => {
   });
 
   it('checks the token before the body (401/403 before 415)', async () => {
-    const res = await call('POST', APPS, { token: token({ tid: uniqueTenant() }), rawBody: 'x', headers: { 'content-type': 'text/plain' } });
+    const res = await call('POST', APPS, {
+      token: token({ tid: uniqueTenant() }),
+      rawBody: 'x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(403);
   });
 });

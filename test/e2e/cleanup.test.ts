@@ -31,7 +31,8 @@ describe('delete, then event-driven cleanup', () => {
     const subdomain = uniqueLabel('bulk');
     const custom_domain = `${subdomain}.example.com`;
     const body = (role_ids: string[]) => ({ app_name: 'bulk', first_client: { name: 'c', redirect_uris: [], role_ids } });
-    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { ...body(['r1', 'r2']), subdomain, custom_domain } })).body.result;
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { ...body(['r1', 'r2']), subdomain, custom_domain } })).body
+      .result;
     const sibling = (await call('POST', APPS, { token: adminToken(tenant), body: body(['r1', 'r2']) })).body.result;
     const foreignTenant = uniqueTenant('other');
     const foreign = (await call('POST', APPS, { token: adminToken(foreignTenant), body: body(['r1', 'r2']) })).body.result;
@@ -39,8 +40,14 @@ describe('delete, then event-driven cleanup', () => {
     const extra = Array.from({ length: 10_000 }, (_, i) => ({
       PutRequest: {
         Item: {
-          ...keys.role(tenant, app.app_id, `bulk-${i}`), entity: 'RoleAssignment', tenant_id: tenant, app_id: app.app_id,
-          role_id: `bulk-${i}`, client_id: app.client_id, source: 'roles-service', assigned_at: new Date().toISOString(),
+          ...keys.role(tenant, app.app_id, `bulk-${i}`),
+          entity: 'RoleAssignment',
+          tenant_id: tenant,
+          app_id: app.app_id,
+          role_id: `bulk-${i}`,
+          client_id: app.client_id,
+          source: 'roles-service',
+          assigned_at: new Date().toISOString(),
         },
       },
     }));
@@ -58,8 +65,10 @@ describe('delete, then event-driven cleanup', () => {
     const reclaim = await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'heir', subdomain, custom_domain } });
     expect(reclaim.status).toBe(201);
 
-    const line = readFileSync(runtime().logFile, 'utf8').split('\n')
-      .filter((l) => l.includes('removed app collection')).map((l) => JSON.parse(l))
+    const line = readFileSync(runtime().logFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('removed app collection'))
+      .map((l) => JSON.parse(l))
       .find((entry) => entry.app_id === app.app_id);
     expect(line).toMatchObject({ tenant_id: tenant, items_removed: 10_003, level: 'INFO' });
     console.log(`cleanup of 10,003 items: ${seconds.toFixed(1)} s after the 204, ${line.dynamodb_calls} DynamoDB calls`);
@@ -67,9 +76,12 @@ describe('delete, then event-driven cleanup', () => {
 
   it('an App deleted by an outside writer (a client of its own) is cleaned up too', async () => {
     const tenant = uniqueTenant('cli');
-    const app = (await call('POST', APPS, {
-      token: adminToken(tenant), body: { app_name: 'cli', first_client: { name: 'c', redirect_uris: [], role_ids: ['a', 'b', 'c'] } },
-    })).body.result;
+    const app = (
+      await call('POST', APPS, {
+        token: adminToken(tenant),
+        body: { app_name: 'cli', first_client: { name: 'c', redirect_uris: [], role_ids: ['a', 'b', 'c'] } },
+      })
+    ).body.result;
     expect(await collectionSize(tenant, app.app_id)).toBe(4);
     const key = keys.app(tenant, app.app_id);
     await deleteItemFromOutside(runtime().dynamoEndpoint, tableName, key);

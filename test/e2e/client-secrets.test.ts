@@ -110,7 +110,9 @@ describe('POST /v1/management/applications/{app_id}/secrets', () => {
     const tenant = uniqueTenant();
     const app = await create(tenant);
     const refused = [
-      { body: { client_secret: 'mine' } }, { body: [] }, { body: { name: 'second' } },
+      { body: { client_secret: 'mine' } },
+      { body: [] },
+      { body: { name: 'second' } },
       { rawBody: 'x', headers: { 'content-type': 'application/json' } },
     ];
     for (const options of refused) {
@@ -216,7 +218,8 @@ describe('rotation without downtime', () => {
     const app = await create(tenant);
     const fresh = (await addSecret(tenant, app.app_id)).body.result;
     const put = await call('PUT', `${APPS}/${app.app_id}`, {
-      token: adminToken(tenant), body: { app_name: 'Renamed', first_client: { name: 'new', redirect_uris: [] } },
+      token: adminToken(tenant),
+      body: { app_name: 'Renamed', first_client: { name: 'new', redirect_uris: [] } },
     });
     expect(put.status).toBe(200);
     const ids = [app.client_secrets[0].secret_id, fresh.secret_id];
@@ -256,7 +259,8 @@ describe('who may change secrets', () => {
     const readOnly = token({ tid: tenant, permissions: ['apps:read', 'apps:create', 'apps:delete'] });
     const editor = token({ tid: tenant, scope: 'apps:edit' });
     const paths: [string, string][] = [
-      ['POST', `${APPS}/${app.app_id}/secrets`], ['DELETE', `${APPS}/${app.app_id}/secrets/${app.client_secrets[0].secret_id}`],
+      ['POST', `${APPS}/${app.app_id}/secrets`],
+      ['DELETE', `${APPS}/${app.app_id}/secrets/${app.client_secrets[0].secret_id}`],
     ];
     for (const [method, path] of paths) {
       const res = await call(method, path, { token: readOnly });
@@ -285,7 +289,9 @@ describe('secrets in logs', () => {
     }
     const line = log.split('\n').find((entry) => entry.includes(requestId));
     expect(JSON.parse(line ?? '{}')).toMatchObject({
-      route: 'POST /v1/management/applications/{app_id}/secrets', status: 201, app_id: app.app_id,
+      route: 'POST /v1/management/applications/{app_id}/secrets',
+      status: 201,
+      app_id: app.app_id,
     });
     expect(log).not.toContain(res.body.result.client_secret);
   });

@@ -22,7 +22,11 @@ describe('concurrency', () => {
     const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'v1' } })).body.result;
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { app_name: `writer ${i}` }, headers: { 'if-match': '"1"' } }),
+        call('PUT', `${APPS}/${app.app_id}`, {
+          token: adminToken(tenant),
+          body: { app_name: `writer ${i}` },
+          headers: { 'if-match': '"1"' },
+        }),
       ),
     );
     const winners = results.filter((r) => r.status === 200);
@@ -53,9 +57,12 @@ describe('concurrency', () => {
 
   it('concurrent subdomain moves of one app end with exactly the final subdomain claimed', async () => {
     const tenant = uniqueTenant();
-    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'mover', subdomain: uniqueLabel('m0') } })).body.result;
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'mover', subdomain: uniqueLabel('m0') } })).body
+      .result;
     const targets = Array.from({ length: 6 }, (_, i) => uniqueLabel(`m${i + 1}`));
-    const results = await Promise.all(targets.map((subdomain) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain } })));
+    const results = await Promise.all(
+      targets.map((subdomain) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain } })),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     const final = (await call('GET', APPS, { token: adminToken(tenant) })).body.result[0].subdomain;
     expect(targets).toContain(final);
@@ -68,7 +75,8 @@ describe('concurrency', () => {
 
   it('a delete racing subdomain moves of the same app leaves no value claimed', async () => {
     const tenant = uniqueTenant();
-    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain: uniqueLabel('d0') } })).body.result;
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain: uniqueLabel('d0') } })).body
+      .result;
     const targets = Array.from({ length: 5 }, (_, i) => uniqueLabel(`d${i + 1}`));
     const moves = targets.map((subdomain) => call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain } }));
     const deletion = call('DELETE', `${APPS}/${app.app_id}`, { token: adminToken(tenant) });
@@ -84,10 +92,14 @@ describe('concurrency', () => {
 
   it('concurrent updates moving one app to the same new subdomain all succeed', async () => {
     const tenant = uniqueTenant();
-    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'same', subdomain: uniqueLabel('s0') } })).body.result;
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'same', subdomain: uniqueLabel('s0') } })).body
+      .result;
     const target = uniqueLabel('s1');
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) =>
-      call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain: target, app_description: `writer ${i}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: { subdomain: target, app_description: `writer ${i}` } }),
+      ),
+    );
     // A loser's claim fails because its own app now holds the value: that is a lost race, not a 409.
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
   });
@@ -101,8 +113,10 @@ describe('concurrency', () => {
       expect(results.find((r) => r.status === 409)?.body.ts_error_code).toBe('SECRET_LIMIT');
       const stored = await call('GET', `${APPS}/${app.app_id}`, { token: adminToken(tenant) });
       expect(stored.headers.get('etag')).toBe('"2"');
-      expect(stored.body.result.client_secrets.map((s: { secret_id: string }) => s.secret_id))
-        .toEqual([app.client_secrets[0].secret_id, results.find((r) => r.status === 201)?.body.result.secret_id]);
+      expect(stored.body.result.client_secrets.map((s: { secret_id: string }) => s.secret_id)).toEqual([
+        app.client_secrets[0].secret_id,
+        results.find((r) => r.status === 201)?.body.result.secret_id,
+      ]);
     }
   });
 });

@@ -18,12 +18,18 @@ describe('POST /v1/management/applications', () => {
       app_name: 'Billing',
       invite_member_email_expiration_minutes: 2880,
       refresh_token_invalidation_trigger_configuration: {
-        invalidateOnMemberSuspension: true, invalidateOnMemberPasswordReset: true, invalidateOnMemberRoleUpdate: true,
+        invalidateOnMemberSuspension: true,
+        invalidateOnMemberPasswordReset: true,
+        invalidateOnMemberRoleUpdate: true,
       },
       created_by: 'alice',
       first_client: {
-        authentication_protocol: 'oidc', name: 'Billing', client_type: 'web', redirect_uris: [],
-        token_endpoint_auth_method: 'client_secret_basic', response_types: ['code', 'id_token'],
+        authentication_protocol: 'oidc',
+        name: 'Billing',
+        client_type: 'web',
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        response_types: ['code', 'id_token'],
         short_cookies_samesite_type: 'lax',
       },
     });
@@ -51,16 +57,28 @@ describe('POST /v1/management/applications', () => {
       refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: false },
       first_client_authentication_protocol: 'oidc',
       first_client: {
-        name: 'Portal client', redirect_uris: ['https://portal.example.com/cb'], client_type: 'native',
-        resources: ['res-1'], allowed_scopes: ['openid'], pkce: 'allowPkceAlongsideClientCredentials',
-        token_endpoint_auth_method: 'private_key_jwt', response_types: ['code'], supported_prompts: ['login'],
+        name: 'Portal client',
+        redirect_uris: ['https://portal.example.com/cb'],
+        client_type: 'native',
+        resources: ['res-1'],
+        allowed_scopes: ['openid'],
+        pkce: 'allowPkceAlongsideClientCredentials',
+        token_endpoint_auth_method: 'private_key_jwt',
+        response_types: ['code'],
+        supported_prompts: ['login'],
         token_expiration: { access_token_ttl: 300, refresh_token_ttl: 3600, max_refresh_rotate: 5 },
         session_expiration: 7200,
         device_authorization: {
-          enabled: true, approval_uri: 'https://a.example.com', success_uri: 'https://s.example.com', input_uri: 'https://i.example.com',
+          enabled: true,
+          approval_uri: 'https://a.example.com',
+          success_uri: 'https://s.example.com',
+          input_uri: 'https://i.example.com',
         },
         ciba_authorization: { enabled: false },
-        is_third_party: false, enforce_par: true, short_cookies_samesite_type: 'none', role_ids: ['role_a', 'role-b'],
+        is_third_party: false,
+        enforce_par: true,
+        short_cookies_samesite_type: 'none',
+        role_ids: ['role_a', 'role-b'],
       },
       subdomain,
       custom_domain: `${subdomain}.example.com`,
@@ -69,10 +87,18 @@ describe('POST /v1/management/applications', () => {
     const res = await call('POST', APPS, { token: adminToken(uniqueTenant()), body });
     expect(res.status).toBe(201);
     const app = res.body.result;
-    const { first_client_authentication_protocol: _, first_client, custom_domain, refresh_token_invalidation_trigger_configuration, ...scalars } = body;
+    const {
+      first_client_authentication_protocol: _,
+      first_client,
+      custom_domain,
+      refresh_token_invalidation_trigger_configuration,
+      ...scalars
+    } = body;
     expect(app).toMatchObject(scalars);
     expect(app.refresh_token_invalidation_trigger_configuration).toEqual({
-      invalidateOnMemberSuspension: false, invalidateOnMemberPasswordReset: true, invalidateOnMemberRoleUpdate: true,
+      invalidateOnMemberSuspension: false,
+      invalidateOnMemberPasswordReset: true,
+      invalidateOnMemberRoleUpdate: true,
     });
     expect(app.custom_domain).toEqual({ domain: custom_domain, status: 'pending', updated_at: app.created_at });
     expect(app.first_client).toEqual({ authentication_protocol: 'oidc', client_id: app.client_id, ...first_client });
@@ -80,16 +106,27 @@ describe('POST /v1/management/applications', () => {
 
   it('creates a SAML app', async () => {
     const first_client = {
-      name: 'SAML SP', sp_entity_id: 'urn:sp:example', sp_acs_url: 'https://sp.example.com/acs',
-      sp_name_id_type: 'email', sign_assertion: true, optional_acs_url: false, use_centralized_login: true,
-      supported_prompts: ['consent'], resources: ['r'], role_ids: ['admin'],
+      name: 'SAML SP',
+      sp_entity_id: 'urn:sp:example',
+      sp_acs_url: 'https://sp.example.com/acs',
+      sp_name_id_type: 'email',
+      sign_assertion: true,
+      optional_acs_url: false,
+      use_centralized_login: true,
+      supported_prompts: ['consent'],
+      resources: ['r'],
+      role_ids: ['admin'],
     };
     const res = await call('POST', APPS, {
       token: adminToken(uniqueTenant()),
       body: { app_name: 'SAML app', first_client_authentication_protocol: 'saml', first_client },
     });
     expect(res.status).toBe(201);
-    expect(res.body.result.first_client).toEqual({ authentication_protocol: 'saml', client_id: res.body.result.client_id, ...first_client });
+    expect(res.body.result.first_client).toEqual({
+      authentication_protocol: 'saml',
+      client_id: res.body.result.client_id,
+      ...first_client,
+    });
   });
 
   it('accepts a client with only apps:create (via ts_permissions, permissions or scope)', async () => {
@@ -117,17 +154,53 @@ describe('POST /v1/management/applications', () => {
       ['unknown protocol', { app_name: 'a', first_client_authentication_protocol: 'ldap' }, 'first_client_authentication_protocol'],
       ['saml without first_client', { app_name: 'a', first_client_authentication_protocol: 'saml' }, 'first_client'],
       ['oidc client without redirect_uris', { app_name: 'a', first_client: { name: 'c' } }, 'first_client.redirect_uris'],
-      ['bad redirect uri', { app_name: 'a', first_client: { name: 'c', redirect_uris: ['https://ok.example.com', 'ftp://x'] } }, 'first_client.redirect_uris.1'],
-      ['too many redirect uris', { app_name: 'a', first_client: { name: 'c', redirect_uris: Array(21).fill('https://x.example.com') } }, 'first_client.redirect_uris'],
-      ['saml client under oidc', { app_name: 'a', first_client: { name: 'c', sp_entity_id: 'x', redirect_uris: [] } }, 'first_client.sp_entity_id'],
-      ['device authorization incomplete', { app_name: 'a', first_client: { name: 'c', redirect_uris: [], device_authorization: { enabled: true } } }, 'first_client.device_authorization.approval_uri'],
-      ['duplicate role ids', { app_name: 'a', first_client: { name: 'c', redirect_uris: [], role_ids: ['r', 'r'] } }, 'first_client.role_ids'],
+      [
+        'bad redirect uri',
+        { app_name: 'a', first_client: { name: 'c', redirect_uris: ['https://ok.example.com', 'ftp://x'] } },
+        'first_client.redirect_uris.1',
+      ],
+      [
+        'too many redirect uris',
+        { app_name: 'a', first_client: { name: 'c', redirect_uris: Array(21).fill('https://x.example.com') } },
+        'first_client.redirect_uris',
+      ],
+      [
+        'saml client under oidc',
+        { app_name: 'a', first_client: { name: 'c', sp_entity_id: 'x', redirect_uris: [] } },
+        'first_client.sp_entity_id',
+      ],
+      [
+        'device authorization incomplete',
+        { app_name: 'a', first_client: { name: 'c', redirect_uris: [], device_authorization: { enabled: true } } },
+        'first_client.device_authorization.approval_uri',
+      ],
+      [
+        'duplicate role ids',
+        { app_name: 'a', first_client: { name: 'c', redirect_uris: [], role_ids: ['r', 'r'] } },
+        'first_client.role_ids',
+      ],
       ['bad role id', { app_name: 'a', first_client: { name: 'c', redirect_uris: [], role_ids: ['r#1'] } }, 'first_client.role_ids.0'],
-      ['unknown response type', { app_name: 'a', first_client: { name: 'c', redirect_uris: [], response_types: ['token'] } }, 'first_client.response_types.0'],
-      ['zero ttl', { app_name: 'a', first_client: { name: 'c', redirect_uris: [], token_expiration: { access_token_ttl: 0 } } }, 'first_client.token_expiration.access_token_ttl'],
-      ['saml without sp_entity_id', { app_name: 'a', first_client_authentication_protocol: 'saml', first_client: { name: 'c' } }, 'first_client.sp_entity_id'],
+      [
+        'unknown response type',
+        { app_name: 'a', first_client: { name: 'c', redirect_uris: [], response_types: ['token'] } },
+        'first_client.response_types.0',
+      ],
+      [
+        'zero ttl',
+        { app_name: 'a', first_client: { name: 'c', redirect_uris: [], token_expiration: { access_token_ttl: 0 } } },
+        'first_client.token_expiration.access_token_ttl',
+      ],
+      [
+        'saml without sp_entity_id',
+        { app_name: 'a', first_client_authentication_protocol: 'saml', first_client: { name: 'c' } },
+        'first_client.sp_entity_id',
+      ],
       ['unknown field', { app_name: 'a', colour: 'blue' }, 'colour'],
-      ['non-boolean trigger', { app_name: 'a', refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: 'yes' } }, 'refresh_token_invalidation_trigger_configuration.invalidateOnMemberSuspension'],
+      [
+        'non-boolean trigger',
+        { app_name: 'a', refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: 'yes' } },
+        'refresh_token_invalidation_trigger_configuration.invalidateOnMemberSuspension',
+      ],
     ];
     it.each(cases)('%s', async (_, body, path) => {
       const tenant = uniqueTenant();
@@ -159,7 +232,9 @@ describe('POST /v1/management/applications', () => {
 
   it('400 for malformed JSON, and for an empty body', async () => {
     const malformed = await call('POST', APPS, {
-      token: adminToken(uniqueTenant()), rawBody: '{"app_name": ', headers: { 'content-type': 'application/json' },
+      token: adminToken(uniqueTenant()),
+      rawBody: '{"app_name": ',
+      headers: { 'content-type': 'application/json' },
     });
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({ message: 'Malformed JSON in request body', error_code: 400 });
@@ -169,12 +244,18 @@ describe('POST /v1/management/applications', () => {
 
   it('415 for a body that is not application/json', async () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonp']) {
-      const res = await call('POST', APPS, { token: adminToken(uniqueTenant()), rawBody: '{"app_name":"a"}', headers: { 'content-type': type } });
+      const res = await call('POST', APPS, {
+        token: adminToken(uniqueTenant()),
+        rawBody: '{"app_name":"a"}',
+        headers: { 'content-type': type },
+      });
       expect(res.status, type).toBe(415);
       expect(res.body).toEqual({ message: 'Content-Type must be application/json', error_code: 415 });
     }
     const withCharset = await call('POST', APPS, {
-      token: adminToken(uniqueTenant()), rawBody: '{"app_name":"a"}', headers: { 'content-type': 'application/json; charset=utf-8' },
+      token: adminToken(uniqueTenant()),
+      rawBody: '{"app_name":"a"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
     });
     expect(withCharset.status).toBe(201);
   });
@@ -190,7 +271,10 @@ describe('POST /v1/management/applications', () => {
   it('409 when the subdomain or custom domain is taken, in any tenant', async () => {
     const subdomain = uniqueLabel('taken');
     const domain = `${uniqueLabel('dom')}.example.com`;
-    const first = await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'a', subdomain, custom_domain: domain } });
+    const first = await call('POST', APPS, {
+      token: adminToken(uniqueTenant()),
+      body: { app_name: 'a', subdomain, custom_domain: domain },
+    });
     expect(first.status).toBe(201);
 
     const otherTenant = uniqueTenant();
@@ -200,7 +284,10 @@ describe('POST /v1/management/applications', () => {
 
     // The free subdomain claimed before the domain conflict is released again: nothing half-done.
     const freeSub = uniqueLabel('free');
-    const sameDomain = await call('POST', APPS, { token: adminToken(otherTenant), body: { app_name: 'c', subdomain: freeSub, custom_domain: domain } });
+    const sameDomain = await call('POST', APPS, {
+      token: adminToken(otherTenant),
+      body: { app_name: 'c', subdomain: freeSub, custom_domain: domain },
+    });
     expect(sameDomain.status).toBe(409);
     expect(sameDomain.body.ts_error_code).toBe('CUSTOM_DOMAIN_TAKEN');
     expect((await call('GET', APPS, { token: adminToken(otherTenant) })).body.result).toEqual([]);

@@ -7,7 +7,8 @@ describe('DELETE /v1/management/applications/{app_id}', () => {
     const tenant = uniqueTenant();
     const subdomain = uniqueLabel('del');
     const custom_domain = `${subdomain}.example.com`;
-    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain, custom_domain } })).body.result;
+    const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain, custom_domain } })).body
+      .result;
     const res = await call('DELETE', `${APPS}/${app.app_id}`, { token: token({ tid: tenant, scope: 'apps:delete' }) });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');

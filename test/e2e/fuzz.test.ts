@@ -20,7 +20,7 @@ import { describe, expect, it } from 'vitest';
 import { signJwt } from '../../infra/local/jwt-sign.ts';
 import { APPS, uniqueTenant } from '../fixtures/api.ts';
 import { signWithHeader } from '../fixtures/jws.ts';
-import { rawCall, type RawResponse } from '../fixtures/raw-http.ts';
+import { type RawResponse, rawCall } from '../fixtures/raw-http.ts';
 import { adminToken, claims, runtime } from '../fixtures/tokens.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 75);
@@ -43,7 +43,19 @@ const anyJson = fc.jsonValue({ maxDepth: 3, stringUnit: nastyUnit });
 
 /** Injected into string fields: none may be stored, but tab and line feed in a description. */
 const FORBIDDEN = [
-  '\u0000', '\u0001', '\u0008', '\u000b', '\u001b', '\u001f', '\u007f', '\u0085', '\u009f', '\ud800', '\udfff', '\t', '\n',
+  '\u0000',
+  '\u0001',
+  '\u0008',
+  '\u000b',
+  '\u001b',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\u009f',
+  '\ud800',
+  '\udfff',
+  '\t',
+  '\n',
 ];
 const CONTROL_OR_LONE_SURROGATE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udfff]/u;
 const LINE_BREAK_OR_TAB = /[\t\n\r]/;
@@ -59,7 +71,9 @@ const name = printable(1, 40).filter((s) => s.trim().length > 0);
 const shortList = fc.array(printable(1, 20), { maxLength: 3 });
 const roleIds = fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/), { maxLength: 4 });
 const pkce = fc.constantFrom(
-  'enforcePkceInsteadOfClientCredentials', 'enforcePkceAlongsideClientCredentials', 'allowPkceAlongsideClientCredentials',
+  'enforcePkceInsteadOfClientCredentials',
+  'enforcePkceAlongsideClientCredentials',
+  'allowPkceAlongsideClientCredentials',
 );
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/);
 const seconds = fc.integer({ min: 1, max: 86_400 });
@@ -74,7 +88,11 @@ const oidcClient = fc.record(
     allowed_scopes: shortList,
     pkce,
     token_endpoint_auth_method: fc.constantFrom(
-      'client_secret_basic', 'self_signed_tls_client_auth', 'tls_client_auth', 'none', 'private_key_jwt',
+      'client_secret_basic',
+      'self_signed_tls_client_auth',
+      'tls_client_auth',
+      'none',
+      'private_key_jwt',
     ),
     response_types: fc.subarray(['code', 'id_token'], { minLength: 1 }),
     supported_prompts: fc.subarray(['login', 'consent', 'none']),
@@ -156,19 +174,50 @@ type Mutation =
   | { kind: 'remove'; key: string };
 
 const SETTABLE = [
-  'app_name', 'app_description', 'login_uri', 'invite_member_uri', 'b2b_invite_journey_id', 'invite_member_email_expiration_minutes',
-  'refresh_token_invalidation_trigger_configuration', 'first_client_authentication_protocol', 'first_client', 'subdomain',
-  'custom_domain', 'pkce',
+  'app_name',
+  'app_description',
+  'login_uri',
+  'invite_member_uri',
+  'b2b_invite_journey_id',
+  'invite_member_email_expiration_minutes',
+  'refresh_token_invalidation_trigger_configuration',
+  'first_client_authentication_protocol',
+  'first_client',
+  'subdomain',
+  'custom_domain',
+  'pkce',
 ];
 const ODD_KEYS = [
-  '__proto__', 'constructor', 'prototype', 'toString', 'app_id', 'tenant_id', 'client_id', 'client_secret', 'client_secrets', 'created_at',
-  'created_by', 'updated_at', 'version', 'PK', 'SK', 'entity', '', 'app_name ', 'APP_NAME',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'app_id',
+  'tenant_id',
+  'client_id',
+  'client_secret',
+  'client_secrets',
+  'created_at',
+  'created_by',
+  'updated_at',
+  'version',
+  'PK',
+  'SK',
+  'entity',
+  '',
+  'app_name ',
+  'APP_NAME',
 ];
 
 function mutationFor(body: Record<string, unknown>): fc.Arbitrary<Mutation> {
   const leaves = stringLeaves(body).filter((path) => !KNOWN_GAPS.has(String(path[0])));
   const client = body.first_client ? Object.keys(body.first_client).map((key) => ['first_client', key]) : [];
-  const readOnly: Path[] = body.first_client ? [['first_client', 'client_id'], ['first_client', 'authentication_protocol']] : [];
+  const readOnly: Path[] = body.first_client
+    ? [
+        ['first_client', 'client_id'],
+        ['first_client', 'authentication_protocol'],
+      ]
+    : [];
   const oddKey = fc.oneof(fc.constantFrom(...ODD_KEYS), nastyString);
   const settable = fc.constantFrom<Path>(...SETTABLE.map((key) => [key]), ...client, ...readOnly);
   const options: fc.WeightedArbitrary<Mutation>[] = [
@@ -179,7 +228,10 @@ function mutationFor(body: Record<string, unknown>): fc.Arbitrary<Mutation> {
   ];
   if (leaves.length) {
     const inject = fc.record({
-      kind: fc.constant('inject' as const), path: fc.constantFrom(...leaves), char: fc.constantFrom(...FORBIDDEN), at: fc.nat({ max: 200 }),
+      kind: fc.constant('inject' as const),
+      path: fc.constantFrom(...leaves),
+      char: fc.constantFrom(...FORBIDDEN),
+      at: fc.nat({ max: 200 }),
     });
     options.push({ weight: 3, arbitrary: inject });
   }
@@ -241,7 +293,10 @@ type TidCase =
   | { kind: 'lone-surrogate' }
   | { kind: 'value'; value: unknown };
 
-const notAString = fc.oneof(anyJson.filter((v) => typeof v !== 'string'), fc.constant(''));
+const notAString = fc.oneof(
+  anyJson.filter((v) => typeof v !== 'string'),
+  fc.constant(''),
+);
 const tidCase: fc.Arbitrary<TidCase> = fc.oneof(
   { weight: 3, arbitrary: fc.constant({ kind: 'same' as const }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('cjk' as const), count: fc.integer({ min: 50, max: 240 }) }) },
@@ -359,10 +414,20 @@ const certainlyAdmin = (auth: AuthCase, tenant: string) => auth.kind === 'admin'
 // Headers and query strings.
 
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'Application/JSON;charset=UTF-8', 'application/json; charset="utf-8"',
-  'application/json; charset=utf-16', 'application/json; charset=iso-8859-1', 'application/json;charset=utf-32le',
-  'application/json; charset=', 'text/plain', 'application/jsonp', 'application/x-www-form-urlencoded', 'application/merge-patch+json',
-  'application/json, text/plain', '',
+  'application/json',
+  'application/json; charset=utf-8',
+  'Application/JSON;charset=UTF-8',
+  'application/json; charset="utf-8"',
+  'application/json; charset=utf-16',
+  'application/json; charset=iso-8859-1',
+  'application/json;charset=utf-32le',
+  'application/json; charset=',
+  'text/plain',
+  'application/jsonp',
+  'application/x-www-form-urlencoded',
+  'application/merge-patch+json',
+  'application/json, text/plain',
+  '',
 ];
 const CHARSETS = ['utf-16', 'UTF-16LE', 'iso-8859-1', 'windows-1252', 'utf8', '"utf-16"', 'us-ascii'];
 const ENCODINGS = ['identity', 'gzip', 'br', 'deflate', 'identity, gzip', 'x-custom', 'IDENTITY'];
@@ -393,7 +458,14 @@ function isUtf8Json(types: string[]): boolean {
   if (media.trim().toLowerCase() !== 'application/json') return false;
   return params.every((param) => {
     const [key = '', ...rest] = param.split('=');
-    return key.trim().toLowerCase() !== 'charset' || rest.join('=').trim().replace(/^"(.*)"$/, '$1').toLowerCase() === 'utf-8';
+    return (
+      key.trim().toLowerCase() !== 'charset' ||
+      rest
+        .join('=')
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase() === 'utf-8'
+    );
   });
 }
 const isIdentity = (encoding?: string) =>
@@ -404,7 +476,8 @@ const queryName = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('limit', 'cursor') },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'LIMIT', 'limit ', '', 'x', 'next_cursor')
+    arbitrary: fc
+      .constantFrom('__proto__', 'constructor', 'toString', 'hasOwnProperty', 'LIMIT', 'limit ', '', 'x', 'next_cursor')
       .map(encodeURIComponent),
   },
   { weight: 1, arbitrary: percentEncoded },
@@ -459,7 +532,9 @@ function expectCleanStrings(value: unknown, path: Path = []) {
     expect(CONTROL_OR_LONE_SURROGATE.test(value), where).toBe(false);
     if (!FREE_TEXT_FIELDS.has(String(path.at(-1)))) expect(LINE_BREAK_OR_TAB.test(value), where).toBe(false);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => expectCleanStrings(item, [...path, i]));
+    value.forEach((item, i) => {
+      expectCleanStrings(item, [...path, i]);
+    });
   } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) expectCleanStrings(item, [...path, key]);
   }
@@ -526,7 +601,11 @@ async function runCase(c: Case): Promise<void> {
   if (expected) {
     expect(res.status, res.text).toBe(expected.status);
     if (expected.message) expect(res.body.message).toBe(expected.message);
-    if (expected.path) expect(res.body.errors.map((e: { path: string }) => e.path), res.text).toContain(expected.path);
+    if (expected.path)
+      expect(
+        res.body.errors.map((e: { path: string }) => e.path),
+        res.text,
+      ).toContain(expected.path);
   }
   if (res.status >= 400) {
     expect(await snapshot(tenant), 'a refused request changed the tenant').toEqual(before);
@@ -547,7 +626,11 @@ describe(`fuzz (seed ${SEED}, ${RUNS} runs per property)`, () => {
   it('bodies: random JSON, bytes and near-valid apps, on create and update', { timeout: TIMEOUT }, async () => {
     const cases = write.chain((method) =>
       fc.record({
-        method: fc.constant(method), target: targetOf(method), auth: fc.constant(admin), headers: fc.constant(jsonHeaders), body: anyBody,
+        method: fc.constant(method),
+        target: targetOf(method),
+        auth: fc.constant(admin),
+        headers: fc.constant(jsonHeaders),
+        body: anyBody,
         query: noQuery,
       }),
     );

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signJwt } from '../../infra/local/jwt-sign.ts';
-import { APPS, call, uniqueTenant, type ApiResponse } from '../fixtures/api.ts';
+import { APPS, type ApiResponse, call, uniqueTenant } from '../fixtures/api.ts';
 import { signWithHeader } from '../fixtures/jws.ts';
 import { rawCall } from '../fixtures/raw-http.ts';
 import { adminToken, claims, runtime } from '../fixtures/tokens.ts';
@@ -47,7 +47,11 @@ async function logLine(requestId: string, message: string): Promise<Record<strin
 }
 
 describe('1. a JWS header listing crit', () => {
-  const crits = [['a list', ['exp']], ['an empty list', []], ['a string', 'x']];
+  const crits = [
+    ['a list', ['exp']],
+    ['an empty list', []],
+    ['a string', 'x'],
+  ];
   it.each(crits)('is 401 when crit is %s, logged as JwtCritHeaderError', async (_, crit) => {
     const tenant = uniqueTenant();
     const bad = signWithHeader({ kid: runtime().key.kid, crit }, claims({ tid: tenant, role: 'Admin' }), runtime().key.privateKeyPem);
@@ -119,7 +123,8 @@ describe('3. a body in another charset, or content-coded', () => {
 describe('4. control characters and lone surrogates in string fields', () => {
   const oidc = { name: 'c', redirect_uris: ['https://ok.example.com/cb'] };
   const saml = (client: Record<string, string>) => ({
-    first_client_authentication_protocol: 'saml', first_client: { name: 'c', sp_entity_id: 'urn:sp', ...client },
+    first_client_authentication_protocol: 'saml',
+    first_client: { name: 'c', sp_entity_id: 'urn:sp', ...client },
   });
   /** Every string field a body can set (enums aside), and how to put a value there. */
   const fields: [string, (s: string) => Record<string, unknown>][] = [
@@ -141,7 +146,10 @@ describe('4. control characters and lone surrogates in string fields', () => {
         first_client: {
           ...oidc,
           device_authorization: {
-            enabled: true, approval_uri: 'https://a.example', success_uri: 'https://s.example', input_uri: `https://i.example/${s}`,
+            enabled: true,
+            approval_uri: 'https://a.example',
+            success_uri: 'https://s.example',
+            input_uri: `https://i.example/${s}`,
           },
         },
       }),
@@ -153,7 +161,12 @@ describe('4. control characters and lone surrogates in string fields', () => {
     ['first_client.sp_entity_id', (s) => saml({ sp_entity_id: `urn:sp${s}` })],
     ['first_client.sp_acs_url', (s) => saml({ sp_acs_url: `https://sp.example.com/${s}` })],
   ];
-  const chars = [['NUL', '\u0000'], ['ESC', '\u001b'], ['DEL', '\u007f'], ['a lone surrogate', '\ud800']];
+  const chars = [
+    ['NUL', '\u0000'],
+    ['ESC', '\u001b'],
+    ['DEL', '\u007f'],
+    ['a lone surrogate', '\ud800'],
+  ];
 
   it.each(fields)('%s: 400 naming the field, on create and update, nothing stored', async (path, body) => {
     const tenant = uniqueTenant();
@@ -161,10 +174,16 @@ describe('4. control characters and lone surrogates in string fields', () => {
     for (const [name, char] of chars) {
       const created = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'a', ...body(char!) } });
       expectError(created, 400);
-      expect(created.body.errors.map((e: { path: string }) => e.path), `POST ${name}`).toContain(path);
+      expect(
+        created.body.errors.map((e: { path: string }) => e.path),
+        `POST ${name}`,
+      ).toContain(path);
       const updated = await call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), body: body(char!) });
       expectError(updated, 400);
-      expect(updated.body.errors.map((e: { path: string }) => e.path), `PUT ${name}`).toContain(path);
+      expect(
+        updated.body.errors.map((e: { path: string }) => e.path),
+        `PUT ${name}`,
+      ).toContain(path);
     }
     await expectUnchanged(tenant, app);
   });
@@ -197,7 +216,11 @@ describe('5. two Authorization headers', () => {
   it('are 401 even when both carry the same valid token, and nothing is created', async () => {
     const tenant = uniqueTenant();
     const bearer = `Bearer ${adminToken(tenant)}`;
-    for (const authorization of [[bearer, bearer], [bearer, 'Bearer garbage'], ['Bearer garbage', bearer]]) {
+    for (const authorization of [
+      [bearer, bearer],
+      [bearer, 'Bearer garbage'],
+      ['Bearer garbage', bearer],
+    ]) {
       const res = await rawCall(runtime().baseUrl, 'POST', APPS, { authorization, 'content-type': 'application/json' }, '{"app_name":"a"}');
       expectError(res, 401, 'Invalid token');
       expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
@@ -235,13 +258,18 @@ describe('7. a tenant id whose keys would not fit', () => {
   const fitting = (prefix: string) => Math.floor((1024 - 38 - prefix.length) / 9);
 
   it.each([
-    ['one CJK character too many for the cleanup marker\'s sort key', (prefix: string) => fitting(prefix) + 1],
+    ["one CJK character too many for the cleanup marker's sort key", (prefix: string) => fitting(prefix) + 1],
     ['226 CJK characters (past the 2,048-byte partition key too)', () => 226],
   ])('%s: 401 on every route, never a 5xx', async (_, count) => {
     const prefix = uniqueTenant('k');
     const tid = `${prefix}${cjk(count(prefix))}`;
     const app = { app_name: 'a' };
-    const requests = [['POST', APPS, app], ['GET', APPS], ['PUT', NO_SUCH_APP, app], ['DELETE', NO_SUCH_APP]] as const;
+    const requests = [
+      ['POST', APPS, app],
+      ['GET', APPS],
+      ['PUT', NO_SUCH_APP, app],
+      ['DELETE', NO_SUCH_APP],
+    ] as const;
     for (const [method, path, body] of requests) {
       const res = await call(method, path, { token: tokenFor(tid), body });
       expectError(res, 401, 'Invalid token');
@@ -266,8 +294,8 @@ describe('7. a tenant id whose keys would not fit', () => {
   });
 });
 
-describe('8. the gateway\'s own answers', () => {
-  it('404 for an unknown route has the contract\'s shape and X-Request-Id (= apigw-requestid)', async () => {
+describe("8. the gateway's own answers", () => {
+  it("404 for an unknown route has the contract's shape and X-Request-Id (= apigw-requestid)", async () => {
     const res = await call('GET', '/v1/management/nothing-here');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ message: 'Not Found', error_code: 404 });

@@ -1,11 +1,12 @@
 /** Contract §8: Idempotency-Key on create. */
-import { describe, expect, it } from 'vitest';
-import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { adminToken } from '../fixtures/tokens.ts';
-import { testDb } from '../fixtures/db.ts';
+
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
 import { idempotencyKeyHash } from '../../shared/service/idempotency.ts';
+import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
+import { testDb } from '../fixtures/db.ts';
+import { adminToken } from '../fixtures/tokens.ts';
 
 describe('Idempotency-Key', () => {
   it('a retry with the same key and body replays the original 201 and creates nothing', async () => {
@@ -26,7 +27,9 @@ describe('Idempotency-Key', () => {
   it('the same key with a different body is a 422', async () => {
     const tenant = uniqueTenant();
     const key = crypto.randomUUID();
-    expect((await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'a' }, headers: { 'idempotency-key': key } })).status).toBe(201);
+    expect(
+      (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'a' }, headers: { 'idempotency-key': key } })).status,
+    ).toBe(201);
     const other = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'b' }, headers: { 'idempotency-key': key } });
     expect(other.status).toBe(422);
     expect(other.body.error_code).toBe(422);
@@ -45,7 +48,9 @@ describe('Idempotency-Key', () => {
     const tenant = uniqueTenant();
     const key = crypto.randomUUID();
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'c' }, headers: { 'idempotency-key': key } })),
+      Array.from({ length: 8 }, () =>
+        call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'c' }, headers: { 'idempotency-key': key } }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(results.map((r) => r.body.result.app_id)).size).toBe(1);
@@ -58,7 +63,11 @@ describe('Idempotency-Key', () => {
     const key = crypto.randomUUID();
     const sub = uniqueLabel('held');
     await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'holder', subdomain: sub } });
-    const refused = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'x', subdomain: sub }, headers: { 'idempotency-key': key } });
+    const refused = await call('POST', APPS, {
+      token: adminToken(tenant),
+      body: { app_name: 'x', subdomain: sub },
+      headers: { 'idempotency-key': key },
+    });
     expect(refused.status).toBe(409);
     const corrected = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'x' }, headers: { 'idempotency-key': key } });
     expect(corrected.status).toBe(201);
@@ -66,7 +75,11 @@ describe('Idempotency-Key', () => {
 
   it('400 for a malformed key', async () => {
     for (const key of ['', 'x'.repeat(256), 'tab\there']) {
-      const res = await call('POST', APPS, { token: adminToken(uniqueTenant()), body: { app_name: 'x' }, headers: { 'idempotency-key': key } });
+      const res = await call('POST', APPS, {
+        token: adminToken(uniqueTenant()),
+        body: { app_name: 'x' },
+        headers: { 'idempotency-key': key },
+      });
       expect(res.status, JSON.stringify(key)).toBe(400);
     }
   });

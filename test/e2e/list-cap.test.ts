@@ -21,11 +21,20 @@ describe('unpaged list cap', () => {
       return {
         PutRequest: {
           Item: {
-            ...keys.app(tenant, appId), entity: 'App', app_id: appId, tenant_id: tenant, version: 1, app_name: `bulk ${i}`,
-            invite_member_email_expiration_minutes: 2880, refresh_token_invalidation_trigger_configuration: ALL_TRIGGERS,
-            client_id: newClientId(), client_secrets: [{ secret_id: newSecretId(), created_at: created.toISOString() }],
+            ...keys.app(tenant, appId),
+            entity: 'App',
+            app_id: appId,
+            tenant_id: tenant,
+            version: 1,
+            app_name: `bulk ${i}`,
+            invite_member_email_expiration_minutes: 2880,
+            refresh_token_invalidation_trigger_configuration: ALL_TRIGGERS,
+            client_id: newClientId(),
+            client_secrets: [{ secret_id: newSecretId(), created_at: created.toISOString() }],
             first_client: defaultOidcClient('c'),
-            created_at: created.toISOString(), created_by: 'seed', updated_at: created.toISOString(),
+            created_at: created.toISOString(),
+            created_by: 'seed',
+            updated_at: created.toISOString(),
           },
         },
       };

@@ -67,8 +67,12 @@ describe('GET /v1/management/applications', () => {
   });
 
   it.each([
-    ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=abc', 'limit'], ['limit=1.5', 'limit'],
-    ['cursor=not-a-cursor', 'cursor'], [`cursor=${Buffer.from('{"after":"../../x"}').toString('base64url')}`, 'cursor'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=abc', 'limit'],
+    ['limit=1.5', 'limit'],
+    ['cursor=not-a-cursor', 'cursor'],
+    [`cursor=${Buffer.from('{"after":"../../x"}').toString('base64url')}`, 'cursor'],
     ['colour=blue', 'colour'],
   ])('400 for %s', async (query, path) => {
     const res = await call('GET', `${APPS}?${query}`, { token: adminToken(uniqueTenant()) });

@@ -3,24 +3,32 @@
  * and stopped for real (data kept across a restart, SIGTERM exits 0). A mistake a person can fix (a busy
  * port, a bad JWKS file, an unusable or shared DATA_DIR, a bad token option) is one clear line and exit 1.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { createTokenVerifier } from '../../shared/auth/verifier.ts';
-import { DEV_ISSUER, devIssuerFiles, devTokenHint, ensureDevIssuer } from '../../infra/local/dev-issuer.ts';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEV_ISSUER, devIssuerFiles, devTokenHint, ensureDevIssuer } from '../../infra/local/dev-issuer.ts';
 import { localDynamoClient } from '../../infra/local/dynamodb.ts';
+import { createTokenVerifier } from '../../shared/auth/verifier.ts';
 import { collectionSize } from '../fixtures/db.ts';
 import { makeTestKey } from '../fixtures/keys.ts';
-import { spawnRuntime, type SpawnedRuntime } from '../fixtures/spawn-runtime.ts';
+import { type SpawnedRuntime, spawnRuntime } from '../fixtures/spawn-runtime.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-newcomer-'));
 // As a newcomer's shell has it: no test-only settings (the test workers silence their loggers).
-const env = { ...process.env, DATA_DIR: dataDir, PORT: '0', DYNAMODB_PORT: '0', JWT_ISSUER: '', JWT_JWKS_FILE: '', POWERTOOLS_LOG_LEVEL: 'INFO' };
+const env = {
+  ...process.env,
+  DATA_DIR: dataDir,
+  PORT: '0',
+  DYNAMODB_PORT: '0',
+  JWT_ISSUER: '',
+  JWT_JWKS_FILE: '',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
 const children: ChildProcess[] = [];
 /** Every folder the tests made, removed at the end. */
 const folders = [dataDir];
@@ -85,7 +93,9 @@ describe('the local runtime as a newcomer runs it', () => {
     expect(first.output()).toContain('npm run token -- --tenant acme --admin');
     const admin = await token('--tenant', 'acme', '--admin');
     const created = await fetch(`${first.baseUrl}/v1/management/applications`, {
-      method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{"app_name":"kept"}',
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: '{"app_name":"kept"}',
     });
     expect(created.status).toBe(201);
     expect(await stop(first.child, 'SIGTERM')).toBe(0);
@@ -102,7 +112,9 @@ describe('the local runtime as a newcomer runs it', () => {
     const admin = await token('--tenant', 'durable', '--admin');
     const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
     const created = await fetch(`${first.baseUrl}/v1/management/applications`, {
-      method: 'POST', headers, body: JSON.stringify({ app_name: 'd', first_client: { name: 'c', redirect_uris: [], role_ids: ['a', 'b'] } }),
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ app_name: 'd', first_client: { name: 'c', redirect_uris: [], role_ids: ['a', 'b'] } }),
     });
     const app = ((await created.json()) as { result: { app_id: string } }).result;
     const deleted = await fetch(`${first.baseUrl}/v1/management/applications/${app.app_id}`, { method: 'DELETE', headers });
@@ -131,7 +143,13 @@ describe('the local runtime as a newcomer runs it', () => {
     const jwt = await token('--tenant', 'globex', '--permissions', 'apps:read,apps:edit', '--sub', 'bob', '--expires-in', '120');
     const verifier = createTokenVerifier({ issuers: [DEV_ISSUER], audience: 'userid-api', jwksFile: devIssuerFiles(dataDir).jwks });
     const claims = await verifier.verify(jwt);
-    expect(claims).toMatchObject({ iss: DEV_ISSUER, aud: 'userid-api', tid: 'globex', sub: 'bob', permissions: ['apps:read', 'apps:edit'] });
+    expect(claims).toMatchObject({
+      iss: DEV_ISSUER,
+      aud: 'userid-api',
+      tid: 'globex',
+      sub: 'bob',
+      permissions: ['apps:read', 'apps:edit'],
+    });
     expect((claims.exp as number) - (claims.iat as number)).toBe(120);
     expect(claims).not.toHaveProperty('role');
     await expect(token('--admin')).rejects.toThrow(/--tenant is required/);
@@ -193,8 +211,8 @@ describe('the local runtime as a newcomer runs it', () => {
     const first = await start({ DATA_DIR: dataDir });
     expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(first.child.pid));
     expect(await refusedStart({ DATA_DIR: dataDir })).toBe(
-      `Data folder ${dataDir} is in use by another local runtime (pid ${first.child.pid} in ${lockFile}): `
-        + 'stop it, or set DATA_DIR to another folder.',
+      `Data folder ${dataDir} is in use by another local runtime (pid ${first.child.pid} in ${lockFile}): ` +
+        'stop it, or set DATA_DIR to another folder.',
     );
 
     expect(await stop(first.child, 'SIGKILL')).toBeNull();
@@ -205,7 +223,7 @@ describe('the local runtime as a newcomer runs it', () => {
     expect(existsSync(lockFile)).toBe(false);
   });
 
-  it('the banner\'s token command names a DATA_DIR that is not the default, and works as printed', { timeout: 60_000 }, async () => {
+  it("the banner's token command names a DATA_DIR that is not the default, and works as printed", { timeout: 60_000 }, async () => {
     const dataDir = join(freshFolder('hint'), 'data dir');
     const started = await start({ DATA_DIR: dataDir });
     try {
@@ -237,7 +255,7 @@ describe('the local runtime as a newcomer runs it', () => {
   });
 });
 
-describe('the banner\'s token line', () => {
+describe("the banner's token line", () => {
   const dataDir = freshFolder('hint-unit');
   const devIssuer = ensureDevIssuer(dataDir);
   const trusted = { issuers: [DEV_ISSUER], audience: 'userid-api', jwksFile: devIssuer.jwksFile };
@@ -278,17 +296,25 @@ describe('npm run token', () => {
 
   it('signs every permission the service knows', async () => {
     const jwt = await token('--tenant', 'globex', '--permissions', 'apps:create,apps:read,apps:edit,apps:delete');
-    expect(JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()).permissions)
-      .toEqual(['apps:create', 'apps:read', 'apps:edit', 'apps:delete']);
+    expect(JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()).permissions).toEqual([
+      'apps:create',
+      'apps:read',
+      'apps:edit',
+      'apps:delete',
+    ]);
   });
 
   it('refuses an unknown permission or option in one line, exit 1, and prints no token', async () => {
     const run = (...args: string[]) => failing(['infra/local/token.ts', ...args]);
     expect(await run('--tenant', 'acme', '--permissions', 'apps:read,apps:write')).toEqual({
-      code: 1, stdout: '', stderr: 'Unknown permission "apps:write": use apps:create, apps:read, apps:edit, apps:delete\n',
+      code: 1,
+      stdout: '',
+      stderr: 'Unknown permission "apps:write": use apps:create, apps:read, apps:edit, apps:delete\n',
     });
     expect(await run('--tenant', 'acme', '--admn')).toEqual({
-      code: 1, stdout: '', stderr: 'Unknown option --admn: see npm run token -- --help\n',
+      code: 1,
+      stdout: '',
+      stderr: 'Unknown option --admn: see npm run token -- --help\n',
     });
     expect(await run('acme')).toEqual({ code: 1, stdout: '', stderr: 'Unexpected argument acme: see npm run token -- --help\n' });
   });

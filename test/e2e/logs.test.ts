@@ -24,9 +24,26 @@ describe('access log', () => {
   it('attributes each line to its own request under concurrency', async () => {
     const calls = Array.from({ length: 30 }, (_, i) => {
       const tenant = uniqueTenant(`log${i}`);
-      if (i % 3 === 0) return { tenant, route: 'POST /v1/management/applications', status: 201, send: () => call('POST', APPS, { token: adminToken(tenant), body: { app_name: `log ${i}` } }) };
-      if (i % 3 === 1) return { tenant, route: 'GET /v1/management/applications', status: 200, send: () => call('GET', APPS, { token: adminToken(tenant) }) };
-      return { tenant, route: 'GET /v1/management/applications', status: 403, send: () => call('GET', APPS, { token: token({ tid: tenant }) }) };
+      if (i % 3 === 0)
+        return {
+          tenant,
+          route: 'POST /v1/management/applications',
+          status: 201,
+          send: () => call('POST', APPS, { token: adminToken(tenant), body: { app_name: `log ${i}` } }),
+        };
+      if (i % 3 === 1)
+        return {
+          tenant,
+          route: 'GET /v1/management/applications',
+          status: 200,
+          send: () => call('GET', APPS, { token: adminToken(tenant) }),
+        };
+      return {
+        tenant,
+        route: 'GET /v1/management/applications',
+        status: 403,
+        send: () => call('GET', APPS, { token: token({ tid: tenant }) }),
+      };
     });
     const responses = await Promise.all(calls.map((c) => c.send()));
     const ids = responses.map((r) => r.headers.get('x-request-id') ?? '');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../shared/http/cursor.ts';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
 import { adminToken } from '../fixtures/tokens.ts';
-import { encodeCursor } from '../../shared/http/cursor.ts';
 
 describe('tenant isolation', () => {
   it("tenant B cannot list, read, update or delete tenant A's apps, nor touch their secrets", async () => {

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, type TransactWriteCommandInput,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,7 +21,7 @@ import { ensureTable, localDynamoClient } from '../../infra/local/dynamodb.ts';
 import { CaptureProxy } from '../../infra/local/stream/capture-proxy.ts';
 import { ChangeStream } from '../../infra/local/stream/change-stream.ts';
 import { IntentLog } from '../../infra/local/transactions/intent-log.ts';
-import { spawnRuntime, type SpawnedRuntime } from '../fixtures/spawn-runtime.ts';
+import { type SpawnedRuntime, spawnRuntime } from '../fixtures/spawn-runtime.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const TABLE = 'durable-transactions';
@@ -40,13 +44,17 @@ const exited = (child: ChildProcess) =>
   });
 
 /** No retries: a request cut off by the kill must not be resent to the restarted runtime by the SDK. */
-const documentClient = (endpoint: string) => DynamoDBDocumentClient.from(
-  new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 }),
-);
+const documentClient = (endpoint: string) =>
+  DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 }),
+  );
 
 /** The table's stream log on disk (no reader follows this table, so nothing is trimmed from it). */
-const streamRecords = (): DynamoDBRecord[] => readFileSync(join(dataDir, 'stream', `${TABLE}.jsonl`), 'utf8')
-  .split('\n').filter(Boolean).map((line) => JSON.parse(line) as DynamoDBRecord);
+const streamRecords = (): DynamoDBRecord[] =>
+  readFileSync(join(dataDir, 'stream', `${TABLE}.jsonl`), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as DynamoDBRecord);
 
 afterAll(() => {
   for (const child of children) if (child.exitCode === null && !child.signalCode) child.kill('SIGKILL');
@@ -70,7 +78,10 @@ describe('a transaction cut short by SIGKILL', () => {
         { Delete: { TableName: TABLE, Key: { PK: 'tx', SK: 'delete' } } },
         {
           ConditionCheck: {
-            TableName: TABLE, Key: { PK: 'tx', SK: 'check' }, ConditionExpression: 'n = :one', ExpressionAttributeValues: ONE,
+            TableName: TABLE,
+            Key: { PK: 'tx', SK: 'check' },
+            ConditionExpression: 'n = :one',
+            ExpressionAttributeValues: ONE,
           },
         },
         { Put: { TableName: TABLE, Item: { PK: 'tx', SK: 'put2', n: 2 } } },
@@ -93,7 +104,12 @@ describe('a transaction cut short by SIGKILL', () => {
       expect(await item('put2')).toEqual({ PK: 'tx', SK: 'put2', n: 2 });
       const records = streamRecords().slice(3);
       const written = records.map((r) => [r.eventName, r.dynamodb?.Keys?.SK?.S]);
-      expect(written).toEqual([['INSERT', 'put1'], ['MODIFY', 'update'], ['REMOVE', 'delete'], ['INSERT', 'put2']]);
+      expect(written).toEqual([
+        ['INSERT', 'put1'],
+        ['MODIFY', 'update'],
+        ['REMOVE', 'delete'],
+        ['INSERT', 'put2'],
+      ]);
       expect(records[1]?.dynamodb).toMatchObject({ OldImage: { n: { N: '1' } }, NewImage: { n: { N: '2' } } });
       expect(readdirSync(join(dataDir, 'transactions')).filter((name) => name.endsWith('.intent.json'))).toEqual([]);
       // The kill really came mid-way: the intent was left, no record of the transaction was appended yet.
@@ -131,7 +147,11 @@ describe('a transaction cut short by SIGKILL', () => {
     await ensureTable(dynamoEndpoint, table);
     const item = (SK: string) => ({ PK: { S: 'replay' }, SK: { S: SK } });
     const writes = ['a', 'b'].map((SK, i) => ({
-      table, key: item(SK), after: { ...item(SK), n: { N: '1' } }, eventID: `intent-1-${i}`, changed: true,
+      table,
+      key: item(SK),
+      after: { ...item(SK), n: { N: '1' } },
+      eventID: `intent-1-${i}`,
+      changed: true,
     }));
     new IntentLog(join(folder, 'transactions')).write({ id: 'intent-1', writes });
     // The kill came after the first record was appended.
@@ -140,7 +160,12 @@ describe('a transaction cut short by SIGKILL', () => {
     const client = localDynamoClient(dynamoEndpoint);
     const capture = new CaptureProxy(new URL(dynamoEndpoint), client, join(folder, 'stream'), join(folder, 'transactions'));
     expect(await capture.recover()).toBe(1);
-    expect(capture.streamOf(table).read(0, 10).records.map((r) => r.eventID)).toEqual(['intent-1-0', 'intent-1-1']);
+    expect(
+      capture
+        .streamOf(table)
+        .read(0, 10)
+        .records.map((r) => r.eventID),
+    ).toEqual(['intent-1-0', 'intent-1-1']);
     const { Item } = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { PK: 'replay', SK: 'b' } }));
     expect(Item).toEqual({ PK: 'replay', SK: 'b', n: 1 });
     expect(existsSync(join(folder, 'transactions', 'intent-1.intent.json'))).toBe(false);

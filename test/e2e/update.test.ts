@@ -15,26 +15,38 @@ describe('PUT /v1/management/applications/{app_id}', () => {
   it('keeps omitted fields, clears null ones, replaces objects whole, bumps the ETag', async () => {
     const tenant = uniqueTenant();
     const app = await create(tenant, {
-      app_description: 'before', login_uri: 'https://a.example.com/login', pkce: 'allowPkceAlongsideClientCredentials',
+      app_description: 'before',
+      login_uri: 'https://a.example.com/login',
+      pkce: 'allowPkceAlongsideClientCredentials',
       refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: false, invalidateOnMemberRoleUpdate: false },
     });
     const res = await call('PUT', `${APPS}/${app.app_id}`, {
       token: token({ tid: tenant, permissions: ['apps:edit'] }),
       body: {
-        app_name: 'Renamed', app_description: null, pkce: null,
+        app_name: 'Renamed',
+        app_description: null,
+        pkce: null,
         refresh_token_invalidation_trigger_configuration: { invalidateOnMemberPasswordReset: false },
       },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('etag')).toBe('"2"');
     const updated = res.body.result;
-    expect(updated).toMatchObject({ app_id: app.app_id, app_name: 'Renamed', login_uri: 'https://a.example.com/login', client_id: app.client_id, created_at: app.created_at });
+    expect(updated).toMatchObject({
+      app_id: app.app_id,
+      app_name: 'Renamed',
+      login_uri: 'https://a.example.com/login',
+      client_id: app.client_id,
+      created_at: app.created_at,
+    });
     expect(updated).not.toHaveProperty('app_description');
     expect(updated).not.toHaveProperty('pkce');
     expect(updated).not.toHaveProperty('client_secret');
     // Replaced, not merged: the stored false values do not survive.
     expect(updated.refresh_token_invalidation_trigger_configuration).toEqual({
-      invalidateOnMemberSuspension: true, invalidateOnMemberPasswordReset: false, invalidateOnMemberRoleUpdate: true,
+      invalidateOnMemberSuspension: true,
+      invalidateOnMemberPasswordReset: false,
+      invalidateOnMemberRoleUpdate: true,
     });
     expect(Date.parse(updated.updated_at)).toBeGreaterThanOrEqual(Date.parse(app.updated_at));
     const listed = (await call('GET', APPS, { token: adminToken(tenant) })).body.result[0];
@@ -53,11 +65,16 @@ describe('PUT /v1/management/applications/{app_id}', () => {
     const tenant = uniqueTenant();
     const app = await create(tenant, { first_client: { name: 'c1', redirect_uris: ['https://a.example.com/cb'], role_ids: ['r1'] } });
     const res = await put(tenant, app.app_id, {
-      first_client_authentication_protocol: 'saml', first_client: { name: 'sp', sp_entity_id: 'urn:sp', role_ids: ['r2'] },
+      first_client_authentication_protocol: 'saml',
+      first_client: { name: 'sp', sp_entity_id: 'urn:sp', role_ids: ['r2'] },
     });
     expect(res.status).toBe(200);
     expect(res.body.result.first_client).toEqual({
-      authentication_protocol: 'saml', client_id: app.client_id, name: 'sp', sp_entity_id: 'urn:sp', role_ids: ['r2'],
+      authentication_protocol: 'saml',
+      client_id: app.client_id,
+      name: 'sp',
+      sp_entity_id: 'urn:sp',
+      role_ids: ['r2'],
     });
     expect(res.body.result.client_id).toBe(app.client_id);
   });
@@ -74,7 +91,10 @@ describe('PUT /v1/management/applications/{app_id}', () => {
 
     const other = uniqueTenant();
     expect((await call('POST', APPS, { token: adminToken(other), body: { app_name: 'x', subdomain: newSub } })).status).toBe(409);
-    const reuse = await call('POST', APPS, { token: adminToken(other), body: { app_name: 'y', subdomain: oldSub, custom_domain: oldDomain } });
+    const reuse = await call('POST', APPS, {
+      token: adminToken(other),
+      body: { app_name: 'y', subdomain: oldSub, custom_domain: oldDomain },
+    });
     expect(reuse.status).toBe(201);
   });
 
@@ -157,7 +177,11 @@ describe('PUT /v1/management/applications/{app_id}', () => {
     const tenant = uniqueTenant();
     const app = await create(tenant);
     expect((await put(tenant, app.app_id, { app_description: 'x'.repeat(70_000) })).status).toBe(413);
-    const res = await call('PUT', `${APPS}/${app.app_id}`, { token: adminToken(tenant), rawBody: '{}', headers: { 'content-type': 'text/plain' } });
+    const res = await call('PUT', `${APPS}/${app.app_id}`, {
+      token: adminToken(tenant),
+      rawBody: '{}',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(res.status).toBe(415);
   });
 });

@@ -1,8 +1,8 @@
 /** A synthesized stack without bundling (about 0.2 s instead of seconds): for assertions only. */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../infra/app.ts';
 import cdkJson from '../../cdk.json' with { type: 'json' };
+import { buildApp } from '../../infra/app.ts';
 
 export function synthWithoutTemplate(context: Record<string, unknown> = {}) {
   return buildApp(new App({ context: { ...cdkJson.context, ...context, 'aws:cdk:bundling-stacks': [] } }));

@@ -1,9 +1,9 @@
 /** Every decision of the CDK stack, pinned by an assertion on the synthesized template. */
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { CLEANUP_EVENT_SOURCE, CLEANUP_FILTER_PATTERNS, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
 import { FUNCTIONS, ROUTES } from '../../shared/routes.ts';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { apiFunctionIdOf, functionIdOf, synth, synthWithoutTemplate } from './fixtures.ts';
 
 const { template, app } = synth();
@@ -22,7 +22,9 @@ function policyActionsOf(t: Template, functionId: string): string[] {
 
 describe('HTTP API', () => {
   it('has exactly the routes of the route table', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey).sort();
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map((r) => r.Properties.RouteKey)
+      .sort();
     expect(routes).toEqual(ROUTES.map(describeRoute).sort());
   });
 
@@ -83,7 +85,9 @@ describe('HTTP API', () => {
   it('takes throttling and CORS from context; no CORS by default', () => {
     expect(Object.values(template.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties.CorsConfiguration).toBeUndefined();
     const custom = synth({ throttleRate: 5, throttleBurst: 10, corsOrigins: 'https://admin.example.com' }).template;
-    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+    });
     custom.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: { AllowOrigins: ['https://admin.example.com'] } });
   });
 });
@@ -108,7 +112,7 @@ describe('functions', () => {
     expect(template.findResources('AWS::Logs::LogGroup')[logGroupId]?.Properties.RetentionInDays).toBe(30);
   });
 
-  it('API functions: 512 MB, 10 s (below API Gateway\'s 30 s), config from context in the environment', () => {
+  it("API functions: 512 MB, 10 s (below API Gateway's 30 s), config from context in the environment", () => {
     for (const name of API_FUNCTIONS) {
       const fn = template.findResources('AWS::Lambda::Function')[apiFunctionIdOf(template, name)]!;
       expect(fn.Properties.MemorySize).toBe(512);
@@ -125,11 +129,22 @@ describe('functions', () => {
   });
 
   it('passes issuers, audience, JWKS URL and reserved concurrency from context', () => {
-    const t = synth({ jwtIssuer: 'https://a.example.com,https://b.example.com', jwtAudience: 'aud', jwksUri: 'https://a.example.com/keys', reservedConcurrency: 7 }).template;
+    const t = synth({
+      jwtIssuer: 'https://a.example.com,https://b.example.com',
+      jwtAudience: 'aud',
+      jwksUri: 'https://a.example.com/keys',
+      reservedConcurrency: 7,
+    }).template;
     t.hasResourceProperties('AWS::Lambda::Function', {
       Description: 'Lists apps; Reads one app',
       ReservedConcurrentExecutions: 7,
-      Environment: { Variables: Match.objectLike({ JWT_ISSUER: 'https://a.example.com,https://b.example.com', JWT_AUDIENCE: 'aud', JWT_JWKS_URI: 'https://a.example.com/keys' }) },
+      Environment: {
+        Variables: Match.objectLike({
+          JWT_ISSUER: 'https://a.example.com,https://b.example.com',
+          JWT_AUDIENCE: 'aud',
+          JWT_JWKS_URI: 'https://a.example.com/keys',
+        }),
+      },
     });
   });
 
@@ -162,9 +177,16 @@ describe('least privilege', () => {
 
   it('the cleanup gets its table actions, the stream read and the dead-letter send', () => {
     expect(policyActionsOf(template, functionIdOf(template, CLEANUP_DESCRIPTION)).sort()).toEqual([
-      'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:DescribeStream', 'dynamodb:GetRecords',
-      'dynamodb:GetShardIterator', 'dynamodb:ListStreams', 'dynamodb:Query',
-      'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'dynamodb:Query',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
     ]);
   });
 
@@ -188,7 +210,10 @@ describe('least privilege', () => {
 describe('table', () => {
   it('PK/SK, on demand, PITR, stream with old images, TTL, AWS-owned encryption, no GSI', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }, { AttributeName: 'SK', KeyType: 'RANGE' }],
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
@@ -229,7 +254,9 @@ describe('cleanup event source mapping', () => {
   it('dead-letters to an encrypted, SSL-only queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 });
@@ -260,18 +287,30 @@ describe('alarms', () => {
   const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
 
   it('on API 5xx rate, Lambda errors and throttles, dead letters and stream iterator age', () => {
-    const rate = alarms.find((a) => a.Properties.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('errors / requests')));
-    expect(rate?.Properties.Metrics.map((m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName).filter(Boolean).sort()).toEqual(['5xx', 'Count']);
+    const rate = alarms.find((a) =>
+      a.Properties.Metrics?.some((m: { Expression?: string }) => m.Expression?.includes('errors / requests')),
+    );
+    expect(
+      rate?.Properties.Metrics.map((m: { MetricStat?: { Metric: { MetricName: string } } }) => m.MetricStat?.Metric.MetricName)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['5xx', 'Count']);
     expect(byMetric('Errors')).toHaveLength(5);
     expect(byMetric('Throttles')).toHaveLength(5);
-    expect(byMetric('ApproximateNumberOfMessagesVisible')[0]?.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(byMetric('ApproximateNumberOfMessagesVisible')[0]?.Properties).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
     expect(byMetric('IteratorAge')[0]?.Properties).toMatchObject({ Threshold: 300_000, Namespace: 'AWS/Lambda' });
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
   });
 
   it('e-mails the alarm topic only when alarmEmail is set', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    synth({ alarmEmail: 'ops@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    synth({ alarmEmail: 'ops@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
   });
 });
 

@@ -2,15 +2,15 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { AppRepository } from '../../shared/db/app-repository.ts';
 import { keys } from '../../shared/db/keys.ts';
-import { ensureTable } from '../../infra/local/dynamodb.ts';
 import { Conflict, InvalidRequest } from '../../shared/errors.ts';
-import { idempotencyKeyHash } from '../../shared/service/idempotency.ts';
-import { IdempotentCreate } from '../../shared/service/idempotent-create.ts';
 import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService, newCreatePlan } from '../../shared/service/app-service.ts';
 import { hashSecret } from '../../shared/service/credentials.ts';
+import { idempotencyKeyHash } from '../../shared/service/idempotency.ts';
+import { IdempotentCreate } from '../../shared/service/idempotent-create.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { collectionKey, testDb } from '../fixtures/db.ts';
 import { runtime } from '../fixtures/tokens.ts';
@@ -23,28 +23,40 @@ const actor = () => ({ tenantId: uniqueTenant(), subject: 'tester' });
 
 async function collection(tenantId: string, appId: string) {
   const { Items } = await doc.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': collectionKey(tenantId, appId) } }),
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': collectionKey(tenantId, appId) },
+    }),
   );
   return Items ?? [];
 }
 
 /** Role ids assigned to the app, read with the key literals of the storage contract (README). */
 async function roleIdsIn(tenantId: string, appId: string): Promise<string[]> {
-  const { Items } = await doc.send(new QueryCommand({
-    TableName: tableName, KeyConditionExpression: 'PK = :pk AND begins_with(SK, :role)', ConsistentRead: true,
-    ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#APP#${appId}`, ':role': 'ROLE#' },
-  }));
+  const { Items } = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :role)',
+      ConsistentRead: true,
+      ExpressionAttributeValues: { ':pk': `TENANT#${tenantId}#APP#${appId}`, ':role': 'ROLE#' },
+    }),
+  );
   return (Items ?? []).map((item) => String(item.role_id)).sort();
 }
 
 describe('storage', () => {
   it('writes one role assignment per role id and a client record holding only the secret hash', async () => {
     const who = actor();
-    const { app, clientSecret } = await service.create(who, createInput({ first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2'] } }));
+    const { app, clientSecret } = await service.create(
+      who,
+      createInput({ first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2'] } }),
+    );
     const items = await collection(who.tenantId, app.app_id);
     const client = items.find((item) => item.entity === 'Client');
     expect(client).toMatchObject({
-      client_id: app.client_id, tenant_id: who.tenantId,
+      client_id: app.client_id,
+      tenant_id: who.tenantId,
       client_secret_hashes: { [app.client_secrets[0].secret_id]: { hash: hashSecret(clientSecret), created_at: app.created_at } },
     });
     expect(JSON.stringify(items)).not.toContain(clientSecret);
@@ -57,13 +69,20 @@ describe('storage', () => {
     expect(JSON.stringify(Item)).not.toContain(clientSecret);
   });
 
-  it('re-syncs role assignments on a new first_client, leaving other services\' assignments alone', async () => {
+  it("re-syncs role assignments on a new first_client, leaving other services' assignments alone", async () => {
     const who = actor();
     const { app } = await service.create(who, createInput({ first_client: { name: 'c', redirect_uris: [], role_ids: ['keep', 'drop'] } }));
-    await doc.send(new PutCommand({
-      TableName: tableName,
-      Item: { ...keys.role(who.tenantId, app.app_id, 'external'), entity: 'RoleAssignment', role_id: 'external', source: 'roles-service' },
-    }));
+    await doc.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: {
+          ...keys.role(who.tenantId, app.app_id, 'external'),
+          entity: 'RoleAssignment',
+          role_id: 'external',
+          source: 'roles-service',
+        },
+      }),
+    );
     await service.update(who, app.app_id, updateInput({ first_client: { name: 'c2', redirect_uris: [], role_ids: ['keep', 'new'] } }));
     expect(await roleIdsIn(who.tenantId, app.app_id)).toEqual(['external', 'keep', 'new']);
     await service.update(who, app.app_id, updateInput({ app_name: 'no client change' }));
@@ -76,7 +95,9 @@ describe('storage', () => {
     const who = actor();
     const { app } = await service.create(who, createInput({}));
     const sets = [['a', 'b'], ['c'], ['d', 'e', 'f'], ['a'], ['g', 'h']];
-    await Promise.all(sets.map((role_ids) => service.update(who, app.app_id, updateInput({ first_client: { name: 'c', redirect_uris: [], role_ids } }))));
+    await Promise.all(
+      sets.map((role_ids) => service.update(who, app.app_id, updateInput({ first_client: { name: 'c', redirect_uris: [], role_ids } }))),
+    );
     const stored = await repo.getApp(who.tenantId, app.app_id);
     expect(await roleIdsIn(who.tenantId, app.app_id)).toEqual([...(stored?.first_client.role_ids ?? [])].sort());
   });
@@ -91,13 +112,22 @@ describe('claims: one transaction with the app', () => {
     const [free, taken] = [uniqueLabel('free'), `${uniqueLabel('taken')}.example.com`];
     await service.create(actor(), createInput({ custom_domain: taken }));
     const plan = newCreatePlan(new Date());
-    const attempt = service.create(who, createInput({ subdomain: free, custom_domain: taken, first_client: { name: 'c', redirect_uris: [], role_ids: ['r1'] } }), plan);
+    const attempt = service.create(
+      who,
+      createInput({ subdomain: free, custom_domain: taken, first_client: { name: 'c', redirect_uris: [], role_ids: ['r1'] } }),
+      plan,
+    );
     await expect(attempt).rejects.toMatchObject({ details: { ts_error_code: 'CUSTOM_DOMAIN_TAKEN' } });
     expect(await claimOf('SUBDOMAIN', free)).toBeUndefined();
     expect((await service.list(who, 10)).apps).toEqual([]);
-    const { Count } = await doc.send(new QueryCommand({
-      TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `TENANT#${who.tenantId}#APP#${plan.appId}` }, Select: 'COUNT',
-    }));
+    const { Count } = await doc.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `TENANT#${who.tenantId}#APP#${plan.appId}` },
+        Select: 'COUNT',
+      }),
+    );
     expect(Count).toBe(0);
   });
 
@@ -116,8 +146,9 @@ describe('claims: one transaction with the app', () => {
     const [mine, theirs] = [uniqueLabel('mine'), uniqueLabel('theirs')];
     const { app } = await service.create(who, createInput({ subdomain: mine }));
     await service.create(actor(), createInput({ subdomain: theirs }));
-    await expect(service.update(who, app.app_id, updateInput({ subdomain: theirs, app_name: 'renamed' })))
-      .rejects.toMatchObject({ details: { ts_error_code: 'SUBDOMAIN_TAKEN' } });
+    await expect(service.update(who, app.app_id, updateInput({ subdomain: theirs, app_name: 'renamed' }))).rejects.toMatchObject({
+      details: { ts_error_code: 'SUBDOMAIN_TAKEN' },
+    });
     expect(await repo.getApp(who.tenantId, app.app_id)).toMatchObject({ version: 1, app_name: 'app', subdomain: mine });
     expect(await claimOf('SUBDOMAIN', mine)).toMatchObject({ app_id: app.app_id });
   });
@@ -142,7 +173,9 @@ describe('claims: one transaction with the app', () => {
     const { app } = await service.create(who, createInput({ subdomain }));
     await service.delete(who, app.app_id);
     expect(await claimOf('SUBDOMAIN', subdomain)).toBeUndefined();
-    const marker = await doc.send(new GetCommand({ TableName: tableName, Key: { PK: 'CLEANUP', SK: `TENANT#${who.tenantId}#APP#${app.app_id}` } }));
+    const marker = await doc.send(
+      new GetCommand({ TableName: tableName, Key: { PK: 'CLEANUP', SK: `TENANT#${who.tenantId}#APP#${app.app_id}` } }),
+    );
     expect(marker.Item).toMatchObject({ tenant_id: who.tenantId, app_id: app.app_id });
   });
 
@@ -173,17 +206,26 @@ describe('claims: one transaction with the app', () => {
   it('an update that would pass 100 actions is refused whole, before anything is written', async () => {
     const who = actor();
     const ids = (prefix: string) => Array.from({ length: 50 }, (_, i) => `${prefix}${i}`);
-    const { app } = await service.create(who, createInput({
-      subdomain: uniqueLabel('a'), custom_domain: `${uniqueLabel('a')}.example.com`, first_client: { name: 'c', redirect_uris: [], role_ids: ids('old') },
-    }));
+    const { app } = await service.create(
+      who,
+      createInput({
+        subdomain: uniqueLabel('a'),
+        custom_domain: `${uniqueLabel('a')}.example.com`,
+        first_client: { name: 'c', redirect_uris: [], role_ids: ids('old') },
+      }),
+    );
     const swap = updateInput({
-      subdomain: uniqueLabel('b'), custom_domain: `${uniqueLabel('b')}.example.com`, first_client: { name: 'c', redirect_uris: [], role_ids: ids('new') },
+      subdomain: uniqueLabel('b'),
+      custom_domain: `${uniqueLabel('b')}.example.com`,
+      first_client: { name: 'c', redirect_uris: [], role_ids: ids('new') },
     });
     await expect(service.update(who, app.app_id, swap)).rejects.toBeInstanceOf(InvalidRequest);
     await expect(service.update(who, app.app_id, swap)).rejects.toMatchObject({ details: { errors: [{ path: 'first_client.role_ids' }] } });
     expect(await repo.getApp(who.tenantId, app.app_id)).toMatchObject({ version: 1 });
     // 1 App + 50 + 50 role changes + 2 claims + 2 releases = 105 actions above; a role swap alone of 47 fits (1 + 47 + 47).
-    const fits = updateInput({ first_client: { name: 'c', redirect_uris: [], role_ids: [...ids('old').slice(0, 3), ...ids('new').slice(0, 47)] } });
+    const fits = updateInput({
+      first_client: { name: 'c', redirect_uris: [], role_ids: [...ids('old').slice(0, 3), ...ids('new').slice(0, 47)] },
+    });
     await expect(service.update(who, app.app_id, fits)).resolves.toMatchObject({ version: 2 });
     expect(await roleIdsIn(who.tenantId, app.app_id)).toEqual([...ids('old').slice(0, 3), ...ids('new').slice(0, 47)].sort());
   });

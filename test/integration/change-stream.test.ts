@@ -24,7 +24,10 @@ describe('capture proxy', () => {
       h.doc.send(new UpdateCommand({ TableName: TABLE, Key: key, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': 2 } })),
     );
     const [remove] = await recordsOf(() => h.doc.send(new DeleteCommand({ TableName: TABLE, Key: key })));
-    expect(insert).toMatchObject({ eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'item#1' }, SK: { S: 'a' } }, NewImage: { n: { N: '1' } } } });
+    expect(insert).toMatchObject({
+      eventName: 'INSERT',
+      dynamodb: { Keys: { PK: { S: 'item#1' }, SK: { S: 'a' } }, NewImage: { n: { N: '1' } } },
+    });
     expect(insert?.dynamodb).not.toHaveProperty('OldImage');
     expect(modify).toMatchObject({ eventName: 'MODIFY', dynamodb: { OldImage: { n: { N: '1' } }, NewImage: { n: { N: '2' } } } });
     expect(remove).toMatchObject({ eventName: 'REMOVE', dynamodb: { OldImage: { n: { N: '2' } } } });
@@ -35,28 +38,42 @@ describe('capture proxy', () => {
   it('no record for a failed conditional write, an unchanged put, or a delete of nothing', async () => {
     const key = { PK: 'item#2', SK: 'a' };
     await h.doc.send(new PutCommand({ TableName: TABLE, Item: { ...key, n: 1 } }));
-    expect(await recordsOf(() => h.doc.send(new PutCommand({ TableName: TABLE, Item: { ...key, n: 9 }, ConditionExpression: 'attribute_not_exists(PK)' })).catch(() => undefined))).toEqual([]);
+    expect(
+      await recordsOf(() =>
+        h.doc
+          .send(new PutCommand({ TableName: TABLE, Item: { ...key, n: 9 }, ConditionExpression: 'attribute_not_exists(PK)' }))
+          .catch(() => undefined),
+      ),
+    ).toEqual([]);
     expect(await recordsOf(() => h.doc.send(new PutCommand({ TableName: TABLE, Item: { ...key, n: 1 } })))).toEqual([]);
     expect(await recordsOf(() => h.doc.send(new DeleteCommand({ TableName: TABLE, Key: { PK: 'nothing', SK: 'here' } })))).toEqual([]);
   });
 
-  it('passes DynamoDB\'s own error through for a write to an unknown table', async () => {
+  it("passes DynamoDB's own error through for a write to an unknown table", async () => {
     const write = h.doc.send(new PutCommand({ TableName: 'no-such-table', Item: { PK: 'a', SK: 'b' } }));
     await expect(write).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   });
 
   it('one record per item of a BatchWriteItem', async () => {
     await h.doc.send(new PutCommand({ TableName: TABLE, Item: { PK: 'batch', SK: 'old' } }));
-    const records = await recordsOf(() => h.doc.send(new BatchWriteCommand({
-      RequestItems: {
-        [TABLE]: [
-          { PutRequest: { Item: { PK: 'batch', SK: 'new1' } } },
-          { PutRequest: { Item: { PK: 'batch', SK: 'new2' } } },
-          { DeleteRequest: { Key: { PK: 'batch', SK: 'old' } } },
-        ],
-      },
-    })));
-    expect(records.map((r) => [r.eventName, r.dynamodb?.Keys?.SK?.S])).toEqual([['INSERT', 'new1'], ['INSERT', 'new2'], ['REMOVE', 'old']]);
+    const records = await recordsOf(() =>
+      h.doc.send(
+        new BatchWriteCommand({
+          RequestItems: {
+            [TABLE]: [
+              { PutRequest: { Item: { PK: 'batch', SK: 'new1' } } },
+              { PutRequest: { Item: { PK: 'batch', SK: 'new2' } } },
+              { DeleteRequest: { Key: { PK: 'batch', SK: 'old' } } },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(records.map((r) => [r.eventName, r.dynamodb?.Keys?.SK?.S])).toEqual([
+      ['INSERT', 'new1'],
+      ['INSERT', 'new2'],
+      ['REMOVE', 'old'],
+    ]);
   });
 
   it('keeps per-key order under concurrent writes: the images chain', async () => {

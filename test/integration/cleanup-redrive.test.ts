@@ -9,18 +9,18 @@ import { randomInt } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import * as v from 'valibot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { LocalSchedule, scheduledEvent } from '../../infra/local/schedule.ts';
 import { LocalEventSourceMapping } from '../../infra/local/stream/event-source-mapping.ts';
 import { CLEANUP_EVENT_SOURCE, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
-import { cleanupHandler, removedApp, type CleanupHandler } from '../../shared/cleanup/handler.ts';
+import { type CleanupHandler, cleanupHandler, removedApp } from '../../shared/cleanup/handler.ts';
 import { AppRepository } from '../../shared/db/app-repository.ts';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
-import * as v from 'valibot';
 import { CreateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
@@ -135,20 +135,36 @@ async function seedApp(options: { roles: number; deletedAt?: Date }): Promise<Se
   const enc = encodeURIComponent(tenant);
   const collectionPk = `TENANT#${enc}#APP#${appId}`;
   const owner = { tenant_id: tenant, app_id: appId };
-  const claimKeys = [{ PK: `SUBDOMAIN#${subdomain}`, SK: 'CLAIM' }, { PK: `DOMAIN#${domain}`, SK: 'CLAIM' }];
+  const claimKeys = [
+    { PK: `SUBDOMAIN#${subdomain}`, SK: 'CLAIM' },
+    { PK: `DOMAIN#${domain}`, SK: 'CLAIM' },
+  ];
   const items = [
     { ...claimKeys[0], entity: 'Claim', kind: 'subdomain', value: subdomain, ...owner, claimed_at: new Date().toISOString() },
     { ...claimKeys[1], entity: 'Claim', kind: 'custom_domain', value: domain, ...owner, claimed_at: new Date().toISOString() },
     { PK: collectionPk, SK: `CLIENT#client-${appId}`, entity: 'Client', ...owner, client_secret_hash: 'sha256:x' },
     ...Array.from({ length: options.roles }, (_, i) => ({
-      PK: collectionPk, SK: `ROLE#role-${i}`, entity: 'RoleAssignment', ...owner, role_id: `role-${i}`, source: 'first_client',
+      PK: collectionPk,
+      SK: `ROLE#role-${i}`,
+      entity: 'RoleAssignment',
+      ...owner,
+      role_id: `role-${i}`,
+      source: 'first_client',
     })),
   ];
-  await batchWrite(harness.doc, TABLE, items.map((Item) => ({ PutRequest: { Item } })));
+  await batchWrite(
+    harness.doc,
+    TABLE,
+    items.map((Item) => ({ PutRequest: { Item } })),
+  );
   const appKey = { PK: `TENANT#${enc}`, SK: `APP#${appId}` };
   const app = {
-    ...owner, version: 1, app_name: 'redrive', client_id: `client-${appId}`,
-    subdomain, custom_domain: { domain, status: 'pending', updated_at: new Date().toISOString() },
+    ...owner,
+    version: 1,
+    app_name: 'redrive',
+    client_id: `client-${appId}`,
+    subdomain,
+    custom_domain: { domain, status: 'pending', updated_at: new Date().toISOString() },
   };
   await harness.doc.send(new PutCommand({ TableName: TABLE, Item: { ...appKey, entity: 'App', ...app } }));
   if (options.deletedAt) {
@@ -156,7 +172,14 @@ async function seedApp(options: { roles: number; deletedAt?: Date }): Promise<Se
     await harness.doc.send(new PutCommand({ TableName: TABLE, Item: marker }));
   }
   return {
-    tenant, appId, subdomain, domain, appKey, collectionPk, claimKeys, size: options.roles + 1,
+    tenant,
+    appId,
+    subdomain,
+    domain,
+    appKey,
+    collectionPk,
+    claimKeys,
+    size: options.roles + 1,
     markerKey: { PK: 'CLEANUP', SK: `TENANT#${enc}#APP#${appId}` },
   };
 }
@@ -168,10 +191,16 @@ async function collectionSize(app: SeededApp): Promise<number> {
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await harness.doc.send(new QueryCommand({
-      TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': app.collectionPk },
-      Select: 'COUNT', ExclusiveStartKey: start, ConsistentRead: true,
-    }));
+    const page = await harness.doc.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': app.collectionPk },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
     count += page.Count ?? 0;
     start = page.LastEvaluatedKey;
   } while (start);
@@ -188,8 +217,11 @@ let invocation = 0;
 const redrive = (event: ScheduledEvent = scheduledEvent(CLEANUP_REDRIVE.name, clock())) =>
   handler(event, lambdaContext('cleanupApp', `redrive-${++invocation}`, 300_000));
 
-const deadLetteredIds = () => readFileSync(deadLetterFile, 'utf8').trim().split('\n')
-  .flatMap((line) => JSON.parse(line).records.map((r: DynamoDBRecord) => removedApp(r)?.app_id));
+const deadLetteredIds = () =>
+  readFileSync(deadLetterFile, 'utf8')
+    .trim()
+    .split('\n')
+    .flatMap((line) => JSON.parse(line).records.map((r: DynamoDBRecord) => removedApp(r)?.app_id));
 
 describe('the cleanup marker', () => {
   it('is the item the delete transaction puts: the marker key, the claimed values, deleted_at', () => {
@@ -197,11 +229,22 @@ describe('the cleanup marker', () => {
     const at = new Date('2026-12-01T10:00:00.000Z');
     const app = { tenant_id: 'a#b', app_id: 'app1', subdomain: 'sub', custom_domain: { domain: 'x.example.com' } };
     expect(markers.markerItem(app, at)).toEqual({
-      PK: 'CLEANUP', SK: 'TENANT#a%23b#APP#app1', entity: 'CleanupMarker', tenant_id: 'a#b', app_id: 'app1',
-      subdomain: 'sub', custom_domain: { domain: 'x.example.com' }, deleted_at: '2026-12-01T10:00:00.000Z',
+      PK: 'CLEANUP',
+      SK: 'TENANT#a%23b#APP#app1',
+      entity: 'CleanupMarker',
+      tenant_id: 'a#b',
+      app_id: 'app1',
+      subdomain: 'sub',
+      custom_domain: { domain: 'x.example.com' },
+      deleted_at: '2026-12-01T10:00:00.000Z',
     });
     expect(markers.markerItem({ tenant_id: 't', app_id: 'app2', subdomain: null }, at)).toEqual({
-      PK: 'CLEANUP', SK: 'TENANT#t#APP#app2', entity: 'CleanupMarker', tenant_id: 't', app_id: 'app2', deleted_at: at.toISOString(),
+      PK: 'CLEANUP',
+      SK: 'TENANT#t#APP#app2',
+      entity: 'CleanupMarker',
+      tenant_id: 't',
+      app_id: 'app2',
+      deleted_at: at.toISOString(),
     });
   });
 });
@@ -242,11 +285,15 @@ describe('stream path', () => {
 });
 
 describe('scheduled redrive', () => {
-  it('after the service\'s own DELETE (one transaction), a cleanup failing past its retries is finished by the redrive', async () => {
+  it("after the service's own DELETE (one transaction), a cleanup failing past its retries is finished by the redrive", async () => {
     const service = new AppService(harness.repo);
     const who = { tenantId: uniqueTenant('svc'), subject: 's' };
     const subdomain = uniqueLabel('svc');
-    const input = v.parse(CreateAppBody, { app_name: 'svc', subdomain, first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2'] } });
+    const input = v.parse(CreateAppBody, {
+      app_name: 'svc',
+      subdomain,
+      first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2'] },
+    });
     const { app } = await service.create(who, input);
     const seeded = {
       collectionPk: `TENANT#${who.tenantId}#APP#${app.app_id}`,
@@ -303,7 +350,9 @@ describe('scheduled redrive', () => {
     expect(commands.find((c) => c.input.ExpressionAttributeValues?.[':pk'] === 'CLEANUP')).toMatchObject({
       name: 'QueryCommand',
       input: {
-        KeyConditionExpression: 'PK = :pk', FilterExpression: 'deleted_at < :cutoff', ExpressionAttributeValues: { ':pk': 'CLEANUP' },
+        KeyConditionExpression: 'PK = :pk',
+        FilterExpression: 'deleted_at < :cutoff',
+        ExpressionAttributeValues: { ':pk': 'CLEANUP' },
       },
     });
 
@@ -387,7 +436,8 @@ describe('scheduled redrive', () => {
   });
 
   it('refuses an event that is neither a stream batch nor a Scheduled Event', async () => {
-    await expect(handler({ source: 'aws.events', 'detail-type': 'Something Else' } as never, lambdaContext('cleanupApp', 'x', 1000)))
-      .rejects.toThrow(/neither a stream batch nor a Scheduled Event/);
+    await expect(
+      handler({ source: 'aws.events', 'detail-type': 'Something Else' } as never, lambdaContext('cleanupApp', 'x', 1000)),
+    ).rejects.toThrow(/neither a stream batch nor a Scheduled Event/);
   });
 });

@@ -11,6 +11,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { LocalEventSourceMapping } from '../../infra/local/stream/event-source-mapping.ts';
 import { CLEANUP_EVENT_SOURCE } from '../../shared/cleanup/event-source.ts';
 import { cleanupHandler, removedApp } from '../../shared/cleanup/handler.ts';
@@ -23,7 +24,6 @@ import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { collectionSize as countCollection } from '../fixtures/db.ts';
 import { deleteItemFromOutside } from '../fixtures/outside-writer.ts';
 import { streamHarness } from '../fixtures/stream.ts';
-import { lambdaContext } from '../../infra/local/lambda-context.ts';
 
 const TABLE = `cleanup-test-${process.pid}`;
 let harness: Awaited<ReturnType<typeof streamHarness>>;
@@ -90,14 +90,20 @@ describe('cleanup through the local stream', () => {
     const who = { tenantId: tenant, subject: 's' };
     const { app } = await service.create(who, input(client(['r1', 'r2'])));
     const extra = Array.from({ length: 500 }, (_, i) => ({
-      PutRequest: { Item: { ...keys.role(tenant, app.app_id, `ext-${i}`), entity: 'RoleAssignment', role_id: `ext-${i}`, source: 'roles-service' } },
+      PutRequest: {
+        Item: { ...keys.role(tenant, app.app_id, `ext-${i}`), entity: 'RoleAssignment', role_id: `ext-${i}`, source: 'roles-service' },
+      },
     }));
     await batchWrite(harness.doc, TABLE, extra);
     const sibling = (await service.create(who, input(client(['r1'])))).app;
     const foreign = (await service.create({ tenantId: uniqueTenant(), subject: 's' }, input(client(['r1', 'r2'])))).app;
-    const prefixTwin = (await service.create(who, input(client(['r1'])), {
-      appId: `${app.app_id.slice(0, 25)}${app.app_id.endsWith('z') ? 'y' : 'z'}`, clientId: 'twinclient0000000000000a', clientSecret: 'x'.repeat(43),
-    })).app;
+    const prefixTwin = (
+      await service.create(who, input(client(['r1'])), {
+        appId: `${app.app_id.slice(0, 25)}${app.app_id.endsWith('z') ? 'y' : 'z'}`,
+        clientId: 'twinclient0000000000000a',
+        clientSecret: 'x'.repeat(43),
+      })
+    ).app;
     expect(await collectionSize(tenant, app.app_id)).toBe(503);
 
     await service.delete(who, app.app_id);
@@ -124,7 +130,8 @@ describe('cleanup through the local stream', () => {
     const invocationsBefore = mapping.invocations;
     const who = { tenantId: uniqueTenant(), subject: 's' };
     const ids = [];
-    for (let i = 0; i < 3; i++) ids.push((await service.create(who, input({ ...client(['a', 'b']), subdomain: uniqueLabel('f') }))).app.app_id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await service.create(who, input({ ...client(['a', 'b']), subdomain: uniqueLabel('f') }))).app.app_id);
     for (const id of ids) await service.update(who, id, { app_name: 'renamed', ...client(['c']) } as never);
     for (const id of ids) await service.delete(who, id);
     await settled();
@@ -158,7 +165,10 @@ describe('cleanup through the local stream', () => {
     await settled();
     for (const app of apps.filter((a) => a !== poison)) expect(await collectionSize(who.tenantId, app.app_id)).toBe(0);
     expect(await collectionSize(who.tenantId, poison.app_id)).toBe(2);
-    const dead = readFileSync(deadLetterFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const dead = readFileSync(deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     const deadIds = dead.flatMap((entry) => entry.records.map((r: DynamoDBRecord) => removedApp(r)?.app_id));
     expect(deadIds).toEqual([poison.app_id]);
     failuresToInject.delete(poison.app_id);
@@ -181,7 +191,7 @@ describe('cleanup through the local stream', () => {
     expect(await collectionSize(who.tenantId, neighbour.app_id)).toBe(2);
   });
 
-  it('a live app\'s MODIFY or INSERT record, should one arrive, removes nothing', async () => {
+  it("a live app's MODIFY or INSERT record, should one arrive, removes nothing", async () => {
     const who = { tenantId: uniqueTenant(), subject: 's' };
     const { app } = await service.create(who, input(client(['live'])));
     await service.update(who, app.app_id, v.parse(UpdateAppBody, { app_name: 'renamed' }));
@@ -201,8 +211,18 @@ describe('cleanup through the local stream', () => {
 
   it('ignores records that are not App removals if they arrive anyway', async () => {
     const handler = cleanupHandler(harness.repo, new CleanupMarkers(harness.doc, TABLE));
-    const insert = { eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'TENANT#t' }, SK: { S: 'APP#x' } }, SequenceNumber: '1' } } as DynamoDBRecord;
-    const role = { eventName: 'REMOVE', dynamodb: { Keys: { PK: { S: 'TENANT#t#APP#x' }, SK: { S: 'ROLE#r' } }, OldImage: { entity: { S: 'RoleAssignment' } }, SequenceNumber: '2' } } as DynamoDBRecord;
+    const insert = {
+      eventName: 'INSERT',
+      dynamodb: { Keys: { PK: { S: 'TENANT#t' }, SK: { S: 'APP#x' } }, SequenceNumber: '1' },
+    } as DynamoDBRecord;
+    const role = {
+      eventName: 'REMOVE',
+      dynamodb: {
+        Keys: { PK: { S: 'TENANT#t#APP#x' }, SK: { S: 'ROLE#r' } },
+        OldImage: { entity: { S: 'RoleAssignment' } },
+        SequenceNumber: '2',
+      },
+    } as DynamoDBRecord;
     const response = await handler({ Records: [insert, role] }, lambdaContext('cleanupApp', 'ignore', 60_000));
     expect(response.batchItemFailures).toEqual([]);
   });
@@ -219,7 +239,9 @@ describe('cleanup through the local stream', () => {
       const { records } = cli.stream.read(position, 10);
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({
-        eventName: 'REMOVE', eventSource: 'aws:dynamodb', eventSourceARN: cli.stream.arn,
+        eventName: 'REMOVE',
+        eventSource: 'aws:dynamodb',
+        eventSourceARN: cli.stream.arn,
         dynamodb: {
           Keys: { PK: { S: 'CLI#item' }, SK: { S: 'x' } },
           OldImage: { PK: { S: 'CLI#item' }, SK: { S: 'x' }, note: { S: 'written by the test' } },

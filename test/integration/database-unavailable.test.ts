@@ -3,9 +3,9 @@
  * Retry-After and a generic body, never the SDK's error text.
  */
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { runtime, adminToken } from '../fixtures/tokens.ts';
+import { describe, expect, it } from 'vitest';
+import { adminToken, runtime } from '../fixtures/tokens.ts';
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -22,11 +22,16 @@ describe('database out of reach', () => {
       JWT_ISSUER: runtime().issuer,
       JWT_JWKS_FILE: runtime().jwksFile,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${await closedPort()}`,
-      AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'local',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
     });
     const { handler } = await import('../../functions/read-apps.ts');
     const event = {
-      version: '2.0', routeKey: 'GET /v1/management/applications', rawPath: '/v1/management/applications', rawQueryString: '',
+      version: '2.0',
+      routeKey: 'GET /v1/management/applications',
+      rawPath: '/v1/management/applications',
+      rawQueryString: '',
       headers: { authorization: `Bearer ${adminToken('tenant-down')}` },
       requestContext: { requestId: 'req-503', http: { method: 'GET', path: '/v1/management/applications' } },
       isBase64Encoded: false,

@@ -6,11 +6,11 @@
  * before the end) would also answer 503: the log line tells which of them answered.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { logger } from '../../shared/logger.ts';
-import { runtime, adminToken } from '../fixtures/tokens.ts';
+import { adminToken, runtime } from '../fixtures/tokens.ts';
 
 /** The Lambda's budget in these tests: shorter than one SDK attempt's requestTimeout. */
 const BUDGET_MS = 2_500;
@@ -36,7 +36,9 @@ beforeAll(async () => {
     JWT_ISSUER: runtime().issuer,
     JWT_JWKS_FILE: runtime().jwksFile,
     AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${port}`,
-    AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
   });
 });
 
@@ -51,7 +53,10 @@ type Handler = (event: never, context: Context) => Promise<APIGatewayProxyResult
 async function invoke(handler: Handler, event: Partial<APIGatewayProxyEventV2>, requestId: string) {
   const context = lambdaContext('deadline-test', requestId, BUDGET_MS);
   const full = {
-    version: '2.0', rawQueryString: '', isBase64Encoded: false, ...event,
+    version: '2.0',
+    rawQueryString: '',
+    isBase64Encoded: false,
+    ...event,
     requestContext: { requestId, http: { method: event.requestContext?.http.method, path: event.rawPath } },
   };
   const connectionsBefore = accepted.length;
@@ -77,11 +82,16 @@ describe('a DynamoDB that never answers', () => {
   it('GET apps answers 503 with Retry-After before the function times out', { timeout: 15_000 }, async () => {
     const warn = vi.spyOn(logger, 'warn');
     const { handler } = await import('../../functions/read-apps.ts');
-    const result = await invoke(handler as Handler, {
-      routeKey: `GET ${APPS}`, rawPath: APPS,
-      headers: { authorization: `Bearer ${adminToken('tenant-stalled')}` },
-      requestContext: { http: { method: 'GET' } } as never,
-    }, 'req-deadline-list');
+    const result = await invoke(
+      handler as Handler,
+      {
+        routeKey: `GET ${APPS}`,
+        rawPath: APPS,
+        headers: { authorization: `Bearer ${adminToken('tenant-stalled')}` },
+        requestContext: { http: { method: 'GET' } } as never,
+      },
+      'req-deadline-list',
+    );
     await expectAnsweredByDeadline(result, 'req-deadline-list', warn);
     warn.mockRestore();
   });
@@ -90,13 +100,18 @@ describe('a DynamoDB that never answers', () => {
     const warn = vi.spyOn(logger, 'warn');
     const { handler } = await import('../../functions/update-app.ts');
     const appId = '01j0000000000000000000000a';
-    const result = await invoke(handler as Handler, {
-      routeKey: `PUT ${APPS}/{app_id}`, rawPath: `${APPS}/${appId}`,
-      pathParameters: { app_id: appId },
-      headers: { authorization: `Bearer ${adminToken('tenant-stalled')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ app_name: 'Renamed' }),
-      requestContext: { http: { method: 'PUT' } } as never,
-    }, 'req-deadline-put');
+    const result = await invoke(
+      handler as Handler,
+      {
+        routeKey: `PUT ${APPS}/{app_id}`,
+        rawPath: `${APPS}/${appId}`,
+        pathParameters: { app_id: appId },
+        headers: { authorization: `Bearer ${adminToken('tenant-stalled')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ app_name: 'Renamed' }),
+        requestContext: { http: { method: 'PUT' } } as never,
+      },
+      'req-deadline-put',
+    );
     await expectAnsweredByDeadline(result, 'req-deadline-put', warn);
     warn.mockRestore();
   });

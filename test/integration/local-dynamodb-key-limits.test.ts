@@ -4,9 +4,7 @@
  * capture proxy reads an item's image before each write; that read used to fail on such a key and the
  * proxy answered 500, which the SDK retries and the service turns into 503 with Retry-After.
  */
-import {
-  BatchWriteItemCommand, DeleteItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteItemCommand, type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { localDynamoClient } from '../../infra/local/dynamodb.ts';
 import { runtime } from '../fixtures/tokens.ts';
@@ -18,9 +16,10 @@ const ITEM = { PK: TOO_LONG_PK, SK: { S: 'A' } };
 type WriteCommand = PutItemCommand | DeleteItemCommand | UpdateItemCommand | BatchWriteItemCommand;
 
 async function refusal(client: DynamoDBClient, command: WriteCommand) {
-  const error = (await client.send(command as PutItemCommand).then(() => undefined, (e: unknown) => e)) as
-    | { name: string; message: string; $metadata: { httpStatusCode?: number; attempts?: number } }
-    | undefined;
+  const error = (await client.send(command as PutItemCommand).then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { name: string; message: string; $metadata: { httpStatusCode?: number; attempts?: number } } | undefined;
   expect(error, 'the write was accepted').toBeDefined();
   return error!;
 }
@@ -34,9 +33,13 @@ describe('local DynamoDB: keys over the size limits', () => {
     ['DeleteItem', () => new DeleteItemCommand({ TableName: tableName, Key: ITEM })],
     [
       'UpdateItem',
-      () => new UpdateItemCommand({
-        TableName: tableName, Key: ITEM, UpdateExpression: 'SET a = :a', ExpressionAttributeValues: { ':a': { S: 'x' } },
-      }),
+      () =>
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: ITEM,
+          UpdateExpression: 'SET a = :a',
+          ExpressionAttributeValues: { ':a': { S: 'x' } },
+        }),
     ],
     ['BatchWriteItem', () => new BatchWriteItemCommand({ RequestItems: { [tableName]: [{ PutRequest: { Item: ITEM } }] } })],
   ];
@@ -49,12 +52,14 @@ describe('local DynamoDB: keys over the size limits', () => {
     expect(error.message).toMatch(/^One or more parameter values were invalid: .*(hashkey|range keys).*(2048|1024) bytes$/);
   });
 
-  it('is dynalite\'s own JSON error, as is', async () => {
+  it("is dynalite's own JSON error, as is", async () => {
     const body = JSON.stringify({ TableName: tableName, Item: ITEM });
     const res = await fetch(dynamoEndpoint, {
       method: 'POST',
       headers: {
-        'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.PutItem', 'x-amz-date': '20250101T000000Z',
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.PutItem',
+        'x-amz-date': '20250101T000000Z',
         authorization: 'AWS4-HMAC-SHA256 Credential=local/20250101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
       },
       body,

@@ -27,7 +27,10 @@ const echo: LambdaHandler = async (event) => {
 };
 
 function serve(burstLimit: number) {
-  const server = createGateway(ROUTES.map((route) => ({ route, handler: echo })), { rateLimit: 0.001, burstLimit });
+  const server = createGateway(
+    ROUTES.map((route) => ({ route, handler: echo })),
+    { rateLimit: 0.001, burstLimit },
+  );
   return new Promise<{ url: string; close: () => void }>((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
@@ -45,7 +48,9 @@ describe('local gateway', () => {
 
   it('builds a payload 2.0 event from the route table', async () => {
     const res = await fetch(`${gw.url}/v1/management/applications/abc%20d?limit=5&x=1&x=2`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-Custom': 'v' }, body: '{"a":1}',
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', 'X-Custom': 'v' },
+      body: '{"a":1}',
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-route')).toBe('PUT /v1/management/applications/{app_id}');
@@ -68,13 +73,17 @@ describe('local gateway', () => {
   });
 
   it('404 {"message":"Not Found","error_code":404} for an unknown path or method', async () => {
-    for (const [method, path] of [['GET', '/'], ['PATCH', '/v1/management/applications/x'], ['GET', '/v1/management/applications/x/y']]) {
+    for (const [method, path] of [
+      ['GET', '/'],
+      ['PATCH', '/v1/management/applications/x'],
+      ['GET', '/v1/management/applications/x/y'],
+    ]) {
       const res = await fetch(`${gw.url}${path}`, { method });
       await expectOwnAnswer(res, 404, 'Not Found');
     }
   });
 
-  it('404 for a target that only parses as another host (//host/path), never that host\'s route', async () => {
+  it("404 for a target that only parses as another host (//host/path), never that host's route", async () => {
     const before = events.length;
     const res = await rawCall(gw.url, 'GET', '//evil.example/v1/management/applications');
     expect(res.status).toBe(404);
@@ -96,7 +105,9 @@ describe('local gateway', () => {
 
   it('joins repeated headers with commas, as payload 2.0 does: two Authorization headers arrive as one joined value', async () => {
     const res = await rawCall(gw.url, 'GET', '/v1/management/applications', {
-      authorization: ['Bearer first', 'Bearer second'], 'x-many': ['a', 'b', 'c'], 'content-type': ['application/json', 'text/plain'],
+      authorization: ['Bearer first', 'Bearer second'],
+      'x-many': ['a', 'b', 'c'],
+      'content-type': ['application/json', 'text/plain'],
     });
     expect(res.status).toBe(200);
     const event = events.at(-1);
@@ -119,7 +130,12 @@ describe('local gateway', () => {
     const res = await fetch(`${gw.url}/v1/management/applications?__proto__=1&constructor=2&toString=3&x=1&x=2`);
     expect(res.status).toBe(200);
     const query = events.at(-1)?.queryStringParameters ?? {};
-    expect(Object.entries(query)).toEqual([['__proto__', '1'], ['constructor', '2'], ['toString', '3'], ['x', '1,2']]);
+    expect(Object.entries(query)).toEqual([
+      ['__proto__', '1'],
+      ['constructor', '2'],
+      ['toString', '3'],
+      ['x', '1,2'],
+    ]);
     expect(Object.getPrototypeOf(query)).toBe(Object.prototype);
     expect(Object.entries(JSON.parse(JSON.stringify(query)))).toEqual(Object.entries(query));
   });

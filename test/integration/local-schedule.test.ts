@@ -27,7 +27,10 @@ describe('local schedule', () => {
     const calls: { event: ScheduledEvent; context: Context; at: number }[] = [];
     const started = Date.now();
     const schedule = new LocalSchedule({
-      name: CLEANUP_REDRIVE.name, functionName: 'cleanupApp', rateMs: 50, timeoutMs: 300_000,
+      name: CLEANUP_REDRIVE.name,
+      functionName: 'cleanupApp',
+      rateMs: 50,
+      timeoutMs: 300_000,
       handler: async (event, context) => void calls.push({ event, context, at: Date.now() }),
     }).start();
     await until(() => calls.length >= 2);
@@ -61,7 +64,10 @@ describe('local schedule', () => {
     let finished = 0;
     const lines: Record<string, unknown>[] = [];
     const schedule = new LocalSchedule({
-      name: 'probe', functionName: 'fn', rateMs: 10, log: (line) => lines.push(line),
+      name: 'probe',
+      functionName: 'fn',
+      rateMs: 10,
+      log: (line) => lines.push(line),
       handler: async () => {
         calls++;
         active++;
@@ -82,7 +88,7 @@ describe('local schedule', () => {
     expect(calls).toBe(afterStop);
   });
 
-  it('never keeps a process alive (the timer is unref\'d)', async () => {
+  it("never keeps a process alive (the timer is unref'd)", async () => {
     const module = join(import.meta.dirname, '../../infra/local/schedule.ts');
     const code = `const { LocalSchedule } = await import(${JSON.stringify(module)});
       new LocalSchedule({ name: 'n', functionName: 'f', rateMs: 3_600_000, handler: async () => {} }).start();`;

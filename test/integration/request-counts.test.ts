@@ -7,7 +7,7 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTable, localDynamoClient, startLocalDynamo, type LocalDynamo } from '../../infra/local/dynamodb.ts';
+import { ensureTable, type LocalDynamo, localDynamoClient, startLocalDynamo } from '../../infra/local/dynamodb.ts';
 import { adminToken, runtime } from '../fixtures/tokens.ts';
 
 const TABLE = 'request-counts';
@@ -23,16 +23,26 @@ beforeAll(async () => {
   await ensureTable(dynamo.endpoint, TABLE);
   doc = DynamoDBDocumentClient.from(localDynamoClient(dynamo.endpoint));
   Object.assign(process.env, {
-    TABLE_NAME: TABLE, JWT_ISSUER: runtime().issuer, JWT_JWKS_FILE: runtime().jwksFile,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: 'local', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local',
+    TABLE_NAME: TABLE,
+    JWT_ISSUER: runtime().issuer,
+    JWT_JWKS_FILE: runtime().jwksFile,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_REGION: 'local',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
   });
   // Imported once the environment points at this test's DynamoDB: the handlers read it at module scope.
   const loaded = await Promise.all([
-    import('../../functions/create-app.ts'), import('../../functions/read-apps.ts'),
-    import('../../functions/update-app.ts'), import('../../functions/delete-app.ts'),
+    import('../../functions/create-app.ts'),
+    import('../../functions/read-apps.ts'),
+    import('../../functions/update-app.ts'),
+    import('../../functions/delete-app.ts'),
   ]);
   const [create, read, update, remove] = loaded.map((module) => module.handler as unknown as Handler) as [
-    Handler, Handler, Handler, Handler,
+    Handler,
+    Handler,
+    Handler,
+    Handler,
   ];
   handlers = { create, read, update, delete: remove };
 });
@@ -44,7 +54,10 @@ function event(method: string, path: string, tenant: string, body?: unknown, hea
   const [appId, secretsSegment, secretId] = path.split('/').slice(4);
   const template = [COLLECTION, appId && '{app_id}', secretsSegment, secretId && '{secret_id}'].filter(Boolean).join('/');
   return {
-    version: '2.0', routeKey: `${method} ${template}`, rawPath: path, rawQueryString: '',
+    version: '2.0',
+    routeKey: `${method} ${template}`,
+    rawPath: path,
+    rawQueryString: '',
     headers: { authorization: `Bearer ${adminToken(tenant)}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     requestContext: { requestId: `count-${requests++}`, http: { method, path } },
     pathParameters: appId ? { app_id: appId, ...(secretId ? { secret_id: secretId } : {}) } : undefined,
@@ -66,17 +79,27 @@ const body = (response: APIGatewayProxyStructuredResultV2) => JSON.parse(respons
 describe('DynamoDB requests per operation', () => {
   it('create 1, list 1, read one 1, update 2, delete 2 (1 when there is no app)', async () => {
     const tenant = 'counting-tenant';
-    const created = await counted(handlers.create, event('POST', COLLECTION, tenant, {
-      app_name: 'counted', subdomain: 'counted-sub', custom_domain: 'counted.example.com',
-      first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2', 'r3'] },
-    }));
+    const created = await counted(
+      handlers.create,
+      event('POST', COLLECTION, tenant, {
+        app_name: 'counted',
+        subdomain: 'counted-sub',
+        custom_domain: 'counted.example.com',
+        first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r2', 'r3'] },
+      }),
+    );
     expect(created.response.statusCode).toBe(201);
     expect(created.requests).toEqual({ TransactWriteItems: 1 });
     const appId = body(created.response).result.app_id as string;
     // Everything the create wrote, read back with the key literals of the storage contract.
-    const collection = await doc.send(new QueryCommand({
-      TableName: TABLE, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `TENANT#${tenant}#APP#${appId}` }, Select: 'COUNT',
-    }));
+    const collection = await doc.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': `TENANT#${tenant}#APP#${appId}` },
+        Select: 'COUNT',
+      }),
+    );
     expect(collection.Count).toBe(4); // client record + 3 role assignments
 
     const listed = await counted(handlers.read, event('GET', COLLECTION, tenant));
@@ -87,9 +110,13 @@ describe('DynamoDB requests per operation', () => {
     expect(read.response.statusCode).toBe(200);
     expect(read.requests).toEqual({ GetItem: 1 });
 
-    const updated = await counted(handlers.update, event('PUT', `${COLLECTION}/${appId}`, tenant, {
-      subdomain: 'counted-moved', first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r4'] },
-    }));
+    const updated = await counted(
+      handlers.update,
+      event('PUT', `${COLLECTION}/${appId}`, tenant, {
+        subdomain: 'counted-moved',
+        first_client: { name: 'c', redirect_uris: [], role_ids: ['r1', 'r4'] },
+      }),
+    );
     expect(updated.response.statusCode).toBe(200);
     expect(updated.requests).toEqual({ GetItem: 1, TransactWriteItems: 1 });
 

@@ -4,7 +4,13 @@
  */
 import { DynamoDBClient, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactGetCommand, TransactWriteCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactGetCommand,
+  TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +40,11 @@ type Extra = Record<string, unknown>;
 const putItem = (Item: Extra, extra: Extra = {}) => ({ Put: { TableName: TABLE, Item, ...extra } });
 const update = (Key: Key, UpdateExpression: string, values: Extra = {}, extra: Extra = {}) => ({
   Update: {
-    TableName: TABLE, Key, UpdateExpression, ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}), ...extra,
+    TableName: TABLE,
+    Key,
+    UpdateExpression,
+    ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+    ...extra,
   },
 });
 const remove = (Key: Extra, extra: Extra = {}) => ({ Delete: { TableName: TABLE, Key, ...extra } });
@@ -58,7 +68,10 @@ async function recordsOf(write: () => Promise<unknown>) {
 
 /** What a failed send looks like to the caller (name, message, cancellation reasons); fails the test when it succeeded. */
 async function failure(send: Promise<unknown>) {
-  const error = await send.then(() => undefined, (e: unknown) => e as Error & { CancellationReasons?: unknown[] });
+  const error = await send.then(
+    () => undefined,
+    (e: unknown) => e as Error & { CancellationReasons?: unknown[] },
+  );
   expect(error, 'the request should have failed').toBeDefined();
   return error!;
 }
@@ -72,14 +85,16 @@ describe('TransactWriteItems on the local endpoint', () => {
     for (const SK of ['update', 'delete', 'check', 'same']) await put({ ...key('all', SK), n: 1 });
     await put({ ...key('all', 'reordered'), a: 1, b: 2 });
     const before = h.capture.requestCounts();
-    const records = await recordsOf(() => transact([
-      putItem({ ...key('all', 'put'), n: 1 }, { ConditionExpression: 'attribute_not_exists(PK)' }),
-      update(key('all', 'update'), 'SET n = n + :one, tag = :tag', { ':one': 1, ':tag': 't' }),
-      remove(key('all', 'delete'), { ConditionExpression: 'n = :one', ExpressionAttributeValues: { ':one': 1 } }),
-      check(key('all', 'check'), 'attribute_exists(PK)'),
-      update(key('all', 'same'), 'SET n = :one', { ':one': 1 }),
-      putItem({ b: 2, a: 1, ...key('all', 'reordered') }),
-    ]));
+    const records = await recordsOf(() =>
+      transact([
+        putItem({ ...key('all', 'put'), n: 1 }, { ConditionExpression: 'attribute_not_exists(PK)' }),
+        update(key('all', 'update'), 'SET n = n + :one, tag = :tag', { ':one': 1, ':tag': 't' }),
+        remove(key('all', 'delete'), { ConditionExpression: 'n = :one', ExpressionAttributeValues: { ':one': 1 } }),
+        check(key('all', 'check'), 'attribute_exists(PK)'),
+        update(key('all', 'same'), 'SET n = :one', { ':one': 1 }),
+        putItem({ b: 2, a: 1, ...key('all', 'reordered') }),
+      ]),
+    );
     expect(h.capture.requestCounts(before)).toEqual({ TransactWriteItems: 1 });
 
     expect(await get('all', 'put')).toEqual({ ...key('all', 'put'), n: 1 });
@@ -88,7 +103,11 @@ describe('TransactWriteItems on the local endpoint', () => {
     expect(await get('all', 'check')).toEqual({ ...key('all', 'check'), n: 1 });
     // None for the ConditionCheck, none for the update and the put that left their items as they were.
     const written = records.map((r) => [r.eventName, r.dynamodb?.Keys?.SK?.S]);
-    expect(written).toEqual([['INSERT', 'put'], ['MODIFY', 'update'], ['REMOVE', 'delete']]);
+    expect(written).toEqual([
+      ['INSERT', 'put'],
+      ['MODIFY', 'update'],
+      ['REMOVE', 'delete'],
+    ]);
     expect(records[1]?.dynamodb).toMatchObject({ OldImage: { n: { N: '1' } }, NewImage: { n: { N: '2' }, tag: { S: 't' } } });
     expect(records[2]?.dynamodb).toMatchObject({ OldImage: { n: { N: '1' } } });
     expect(records[2]?.dynamodb).not.toHaveProperty('NewImage');
@@ -105,8 +124,11 @@ describe('TransactWriteItems on the local endpoint', () => {
         wireIncrement('cancel', 'x'),
         {
           ConditionCheck: {
-            TableName: TABLE, Key: wireKey('cancel', 'guard'), ConditionExpression: 'n = :zero',
-            ExpressionAttributeValues: { ':zero': { N: '0' } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            TableName: TABLE,
+            Key: wireKey('cancel', 'guard'),
+            ConditionExpression: 'n = :zero',
+            ExpressionAttributeValues: { ':zero': { N: '0' } },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
       ],
@@ -125,10 +147,9 @@ describe('TransactWriteItems on the local endpoint', () => {
     expect(h.stream.read(position, 100).records).toEqual([]);
 
     // Without ALL_OLD the reason carries no item; the first action failing cancels the rest too.
-    const first = await failure(transact([
-      putItem(key('cancel', 'x'), { ConditionExpression: 'attribute_not_exists(PK)' }),
-      remove(key('cancel', 'guard')),
-    ]));
+    const first = await failure(
+      transact([putItem(key('cancel', 'x'), { ConditionExpression: 'attribute_not_exists(PK)' }), remove(key('cancel', 'guard'))]),
+    );
     expect(first.CancellationReasons).toEqual([CONDITION_FAILED, { Code: 'None' }]);
     expect(await get('cancel', 'guard')).toEqual({ ...key('cancel', 'guard'), n: 7 });
     client.destroy();
@@ -138,7 +159,8 @@ describe('TransactWriteItems on the local endpoint', () => {
     const marker = putItem({ ...key('invalid', 'marker'), n: 1 });
     const cases: [Actions, string, RegExp][] = [
       [
-        [marker, ...Array.from({ length: 100 }, (_, i) => increment('invalid', `i${i}`))], 'ValidationException',
+        [marker, ...Array.from({ length: 100 }, (_, i) => increment('invalid', `i${i}`))],
+        'ValidationException',
         /at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100/,
       ],
       [[marker, remove(key('invalid', 'marker'))], 'ValidationException', new RegExp(`^${ONE_ITEM_TWICE}$`)],
@@ -148,7 +170,8 @@ describe('TransactWriteItems on the local endpoint', () => {
       [[marker, remove({ PK: 'invalid' })], 'ValidationException', /The provided key element does not match the schema/],
       [[marker, putItem({ PK: 'invalid' })], 'ValidationException', /Missing the key SK in the item/],
       [
-        [marker, { ConditionCheck: { TableName: TABLE, Key: key('invalid', 'c') } } as never], 'ValidationException',
+        [marker, { ConditionCheck: { TableName: TABLE, Key: key('invalid', 'c') } } as never],
+        'ValidationException',
         /conditionCheck\.conditionExpression' failed to satisfy constraint: Member must not be null/,
       ],
       [[marker, { Put: { TableName: 'no-such-table', Item: key('a', 'b') } }], 'ResourceNotFoundException', /not found/],
@@ -187,13 +210,16 @@ describe('TransactWriteItems on the local endpoint', () => {
     const marker = putItem(key('runtime', 'marker'));
     const reasonOf = async (action: Actions[number]) => (await failure(transact([marker, action]))).CancellationReasons;
     expect(await reasonOf(update(key('runtime', 'text'), 'SET n = n + :one', { ':one': 1 }))).toEqual([
-      { Code: 'None' }, { Code: 'ValidationError', Message: 'An operand in the update expression has an incorrect data type' },
+      { Code: 'None' },
+      { Code: 'ValidationError', Message: 'An operand in the update expression has an incorrect data type' },
     ]);
     expect((await reasonOf(update(key('runtime', 'big'), 'SET s = :s', { ':s': 'x'.repeat(410_000) })))?.[1]).toEqual({
-      Code: 'ValidationError', Message: 'Item size to update has exceeded the maximum allowed size',
+      Code: 'ValidationError',
+      Message: 'Item size to update has exceeded the maximum allowed size',
     });
     expect((await reasonOf(putItem({ ...key('runtime', 'big'), s: 'x'.repeat(410_000) })))?.[1]).toEqual({
-      Code: 'ValidationError', Message: 'Item size has exceeded the maximum allowed size',
+      Code: 'ValidationError',
+      Message: 'Item size has exceeded the maximum allowed size',
     });
     expect(await get('runtime', 'marker')).toBeUndefined();
     expect(await get('runtime', 'big')).toBeUndefined();
@@ -256,22 +282,27 @@ describe('TransactWriteItems on the local endpoint', () => {
     };
     const transactReader = async () => {
       while (writing) {
-        const { Responses = [] } = await h.doc.send(new TransactGetCommand({
-          TransactItems: [{ Get: { TableName: TABLE, Key: key('move', 'a') } }, { Get: { TableName: TABLE, Key: key('move', 'b') } }],
-        }));
+        const { Responses = [] } = await h.doc.send(
+          new TransactGetCommand({
+            TransactItems: [{ Get: { TableName: TABLE, Key: key('move', 'a') } }, { Get: { TableName: TABLE, Key: key('move', 'b') } }],
+          }),
+        );
         const [a, b] = Responses.map((r) => r.Item);
         if (a?.v !== b?.v || (a?.n as number) + (b?.n as number) !== 100) torn.push({ a, b, transactGet: true });
       }
     };
     const readers = [reader(), reader(), reader(), transactReader()];
-    const move = () => transact([
-      update(key('move', 'a'), 'SET n = n - :one ADD v :one', { ':one': 1 }, { ConditionExpression: 'n >= :one' }),
-      update(key('move', 'b'), 'SET n = n + :one ADD v :one', { ':one': 1 }),
-    ]);
+    const move = () =>
+      transact([
+        update(key('move', 'a'), 'SET n = n - :one ADD v :one', { ':one': 1 }, { ConditionExpression: 'n >= :one' }),
+        update(key('move', 'b'), 'SET n = n + :one ADD v :one', { ':one': 1 }),
+      ]);
     // Four movers, each one move at a time: the locks queue readers between the moves, not after all of them.
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < MOVES / 4; i++) await move();
-    }));
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let i = 0; i < MOVES / 4; i++) await move();
+      }),
+    );
     writing = false;
     await Promise.all(readers);
     expect(torn).toEqual([]);
@@ -289,17 +320,21 @@ describe('TransactWriteItems on the local endpoint', () => {
     const queries = Array.from({ length: 3 }, async () => {
       while (writing) for (const item of (await h.doc.send(query)).Items ?? []) seen.add(item.state as string);
     });
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => transact([
-      ...Array.from({ length: 10 }, (_, i) => putItem({ ...key('query', `i${i}`), state: 'cancelled' })),
-      check(key('query-guard', 'g'), 'attribute_not_exists(PK)'),
-    ])));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () =>
+        transact([
+          ...Array.from({ length: 10 }, (_, i) => putItem({ ...key('query', `i${i}`), state: 'cancelled' })),
+          check(key('query-guard', 'g'), 'attribute_not_exists(PK)'),
+        ]),
+      ),
+    );
     writing = false;
     await Promise.all(queries);
     expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).name === 'TransactionCanceledException')).toBe(true);
     expect([...seen]).toEqual(['committed']);
   });
 
-  it('raw HTTP with a SigV4-looking header works, errors come in DynamoDB\'s JSON format, a request without one is refused', async () => {
+  it("raw HTTP with a SigV4-looking header works, errors come in DynamoDB's JSON format, a request without one is refused", async () => {
     const item = { ...wireKey('raw', '1'), n: { N: '1' } };
     const ok = await rawCall('TransactWriteItems', { TransactItems: [{ Put: { TableName: TABLE, Item: item } }] });
     expect(ok).toEqual({ status: 200, body: {} });
@@ -335,23 +370,29 @@ describe('TransactWriteItems on the local endpoint', () => {
     await put({ ...key('tget', 'a'), n: 1, nested: { keep: 1, drop: 2 }, other: 'x' });
     await put({ ...key('tget', 'b'), n: 2 });
     const NAMES = { '#n': 'n' };
-    const { Responses } = await h.doc.send(new TransactGetCommand({
-      TransactItems: [
-        { Get: { TableName: TABLE, Key: key('tget', 'b') } },
-        { Get: { TableName: TABLE, Key: key('tget', 'missing') } },
-        {
-          Get: { TableName: TABLE, Key: key('tget', 'a'), ProjectionExpression: '#n, nested.keep', ExpressionAttributeNames: NAMES },
-        },
-      ],
-    }));
+    const { Responses } = await h.doc.send(
+      new TransactGetCommand({
+        TransactItems: [
+          { Get: { TableName: TABLE, Key: key('tget', 'b') } },
+          { Get: { TableName: TABLE, Key: key('tget', 'missing') } },
+          {
+            Get: { TableName: TABLE, Key: key('tget', 'a'), ProjectionExpression: '#n, nested.keep', ExpressionAttributeNames: NAMES },
+          },
+        ],
+      }),
+    );
     expect(Responses).toEqual([{ Item: { ...key('tget', 'b'), n: 2 } }, {}, { Item: { n: 1, nested: { keep: 1 } } }]);
-    const twice = await failure(h.doc.send(new TransactGetCommand({
-      TransactItems: [{ Get: { TableName: TABLE, Key: key('tget', 'a') } }, { Get: { TableName: TABLE, Key: key('tget', 'a') } }],
-    })));
+    const twice = await failure(
+      h.doc.send(
+        new TransactGetCommand({
+          TransactItems: [{ Get: { TableName: TABLE, Key: key('tget', 'a') } }, { Get: { TableName: TABLE, Key: key('tget', 'a') } }],
+        }),
+      ),
+    );
     expect(twice.name).toBe('ValidationException');
   });
 
-  it('deleting an App item in a transaction triggers the runtime\'s cleanup, like any other delete', { timeout: 60_000 }, async () => {
+  it("deleting an App item in a transaction triggers the runtime's cleanup, like any other delete", { timeout: 60_000 }, async () => {
     const { doc, tableName } = testDb();
     const tenant = `tx-${process.pid}-${Date.now().toString(36)}`;
     const appId = 'app-in-transaction';

@@ -4,7 +4,7 @@
  * use its DynamoDB; e2e tests call its API over HTTP. Its stdout (the service's logs) goes to a file
  * the tests can read.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -5,24 +5,60 @@ import type { AppRecord } from '../../shared/model.ts';
 import { READ_ONLY_FIELDS } from '../../shared/schemas/app.ts';
 
 const full: AppRecord = {
-  app_id: 'a1', tenant_id: 't1', app_name: 'n', app_description: 'd', login_uri: 'https://l.example.com',
-  invite_member_uri: 'https://i.example.com', b2b_invite_journey_id: 'j', invite_member_email_expiration_minutes: 5,
+  app_id: 'a1',
+  tenant_id: 't1',
+  app_name: 'n',
+  app_description: 'd',
+  login_uri: 'https://l.example.com',
+  invite_member_uri: 'https://i.example.com',
+  b2b_invite_journey_id: 'j',
+  invite_member_email_expiration_minutes: 5,
   refresh_token_invalidation_trigger_configuration: {
-    invalidateOnMemberSuspension: true, invalidateOnMemberPasswordReset: false, invalidateOnMemberRoleUpdate: true,
+    invalidateOnMemberSuspension: true,
+    invalidateOnMemberPasswordReset: false,
+    invalidateOnMemberRoleUpdate: true,
   },
-  subdomain: 's', custom_domain: { domain: 'x.example.com', status: 'pending', updated_at: '2026-01-01T00:00:00.000Z' },
-  pkce: 'allowPkceAlongsideClientCredentials', client_id: 'c1',
+  subdomain: 's',
+  custom_domain: { domain: 'x.example.com', status: 'pending', updated_at: '2026-01-01T00:00:00.000Z' },
+  pkce: 'allowPkceAlongsideClientCredentials',
+  client_id: 'c1',
   client_secrets: [{ secret_id: 's1', created_at: '2026-01-01T00:00:00.000Z' }],
-  first_client: { authentication_protocol: 'oidc', name: 'c', redirect_uris: [], client_type: 'web', token_endpoint_auth_method: 'none', response_types: ['code'], short_cookies_samesite_type: 'lax' },
-  created_at: '2026-01-01T00:00:00.000Z', created_by: 'u', updated_at: '2026-01-02T00:00:00.000Z', version: 3,
+  first_client: {
+    authentication_protocol: 'oidc',
+    name: 'c',
+    redirect_uris: [],
+    client_type: 'web',
+    token_endpoint_auth_method: 'none',
+    response_types: ['code'],
+    short_cookies_samesite_type: 'lax',
+  },
+  created_at: '2026-01-01T00:00:00.000Z',
+  created_by: 'u',
+  updated_at: '2026-01-02T00:00:00.000Z',
+  version: 3,
 };
 
 describe('the App view', () => {
   it('shows every stored field but the version, in the contract order, the secret only when given', () => {
     expect(Object.keys(toAppView(full, 'secret'))).toEqual([
-      'app_id', 'tenant_id', 'app_name', 'app_description', 'login_uri', 'invite_member_uri', 'b2b_invite_journey_id',
-      'invite_member_email_expiration_minutes', 'refresh_token_invalidation_trigger_configuration', 'subdomain',
-      'custom_domain', 'pkce', 'client_id', 'client_secret', 'client_secrets', 'first_client', 'created_at', 'created_by',
+      'app_id',
+      'tenant_id',
+      'app_name',
+      'app_description',
+      'login_uri',
+      'invite_member_uri',
+      'b2b_invite_journey_id',
+      'invite_member_email_expiration_minutes',
+      'refresh_token_invalidation_trigger_configuration',
+      'subdomain',
+      'custom_domain',
+      'pkce',
+      'client_id',
+      'client_secret',
+      'client_secrets',
+      'first_client',
+      'created_at',
+      'created_by',
       'updated_at',
     ]);
     expect(toAppView(full).client_secrets).toEqual([{ secret_id: 's1', created_at: '2026-01-01T00:00:00.000Z' }]);
@@ -44,7 +80,14 @@ describe('the App view', () => {
 
   it('the fields the service owns are read-only to callers', () => {
     expect([...READ_ONLY_FIELDS].sort()).toEqual([
-      'app_id', 'client_id', 'client_secret', 'client_secrets', 'created_at', 'created_by', 'tenant_id', 'updated_at',
+      'app_id',
+      'client_id',
+      'client_secret',
+      'client_secrets',
+      'created_at',
+      'created_by',
+      'tenant_id',
+      'updated_at',
     ]);
   });
 });

@@ -7,12 +7,10 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DYNAMODB_HTTP_OPTIONS, createDocumentClient } from '../../shared/db/client.ts';
-import {
-  DatabaseDeadlineExceeded, DeadlineHttpHandler, currentDeadline, runUntil, runWithDeadline,
-} from '../../shared/db/deadline.ts';
-import { toErrorResponse } from '../../shared/middleware/error-handler.ts';
+import { createDocumentClient, DYNAMODB_HTTP_OPTIONS } from '../../shared/db/client.ts';
+import { currentDeadline, DatabaseDeadlineExceeded, DeadlineHttpHandler, runUntil, runWithDeadline } from '../../shared/db/deadline.ts';
 import { logger } from '../../shared/logger.ts';
+import { toErrorResponse } from '../../shared/middleware/error-handler.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 /** A TCP listener that accepts connections, reads the requests and never answers. */
@@ -34,8 +32,7 @@ async function listen(server: Server | ReturnType<typeof createHttpServer>): Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 }
 
-const url = (server: Server | ReturnType<typeof createHttpServer>) =>
-  `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+const url = (server: Server | ReturnType<typeof createHttpServer>) => `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
 /** The service's client, pointed at `endpoint` the way the functions are (environment). */
 function clientFor(endpoint: string) {
@@ -156,7 +153,8 @@ describe('DynamoDB calls under a deadline', () => {
     process.on('warning', onWarning);
     try {
       const results = await runWithDeadline({ getRemainingTimeInMillis: () => 10_000 }, () =>
-        Promise.all(Array.from({ length: 25 }, () => doc.send(getItem()))));
+        Promise.all(Array.from({ length: 25 }, () => doc.send(getItem()))),
+      );
       expect(results).toHaveLength(25);
       await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
     } finally {

@@ -30,7 +30,12 @@ describe('filter rules (AWS documentation examples)', () => {
     ['begins with, other', { Region: [{ prefix: 'us-' }] }, { Region: 'eu-west-1' }, false],
     ['ends with', { FileName: [{ suffix: '.png' }] }, { FileName: 'a.png' }, true],
     ['array value: any element', { Tags: ['b'] }, { Tags: ['a', 'b'] }, true],
-    ['nested', { dynamodb: { NewImage: { TopicName: { S: ['TopicA'] } } } }, { dynamodb: { NewImage: { TopicName: { S: 'TopicA' } } } }, true],
+    [
+      'nested',
+      { dynamodb: { NewImage: { TopicName: { S: ['TopicA'] } } } },
+      { dynamodb: { NewImage: { TopicName: { S: 'TopicA' } } } },
+      true,
+    ],
     ['nested, missing', { dynamodb: { NewImage: { TopicName: { S: ['TopicA'] } } } }, { dynamodb: {} }, false],
   ];
   it.each(cases)('%s', (_, pattern, record, expected) => {

@@ -37,7 +37,10 @@ describe('jsonBody', () => {
   });
 
   const utf8Json = [
-    'application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset=UTF-8',
+    'application/json',
+    'Application/JSON',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
     'application/json; charset="utf-8"',
   ];
   it.each(utf8Json)('accepts Content-Type %s', async (contentType) => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../shared/db/keys.ts';
+import { InvalidRequest } from '../../shared/errors.ts';
+import { decodeCursor, encodeCursor } from '../../shared/http/cursor.ts';
 import { APP_ID_PATTERN } from '../../shared/schemas/ids.ts';
 import { hashSecret, newAppId, newClientId, newClientSecret } from '../../shared/service/credentials.ts';
-import { decodeCursor, encodeCursor } from '../../shared/http/cursor.ts';
-import { InvalidRequest } from '../../shared/errors.ts';
 
 describe('keys', () => {
   it('put the tenant in every app key and keep tenants from spelling each other', () => {
@@ -45,10 +45,12 @@ describe('cursor', () => {
     expect(decodeCursor(encodeCursor(id))).toBe(id);
   });
 
-  it.each(['', 'x', Buffer.from('{"after":"APP#1"}').toString('base64url'), Buffer.from('{"after":"01m8c9a932zdsepkhrpqvj03dn","tid":"b"}').toString('base64url')])(
-    'rejects %j',
-    (cursor) => {
-      expect(() => decodeCursor(cursor)).toThrow(InvalidRequest);
-    },
-  );
+  it.each([
+    '',
+    'x',
+    Buffer.from('{"after":"APP#1"}').toString('base64url'),
+    Buffer.from('{"after":"01m8c9a932zdsepkhrpqvj03dn","tid":"b"}').toString('base64url'),
+  ])('rejects %j', (cursor) => {
+    expect(() => decodeCursor(cursor)).toThrow(InvalidRequest);
+  });
 });

@@ -9,8 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { buildOpenApiDocument, type OpenApiOperation } from '../../infra/openapi/document.ts';
 import { SCHEMAS } from '../../infra/openapi/components.ts';
+import { buildOpenApiDocument, type OpenApiOperation } from '../../infra/openapi/document.ts';
 import { ROUTES, type Route, type RouteName, routeNamed } from '../../shared/routes.ts';
 
 const document = buildOpenApiDocument();
@@ -70,17 +70,22 @@ describe('the OpenAPI document, route by route', () => {
   });
 
   it('has no operation that is not a route', () => {
-    const operations = Object.entries(document.paths)
-      .flatMap(([path, byMethod]) => Object.keys(byMethod).map((method) => `${method.toUpperCase()} ${path}`));
+    const operations = Object.entries(document.paths).flatMap(([path, byMethod]) =>
+      Object.keys(byMethod).map((method) => `${method.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(ROUTES.map((route) => `${route.method} ${route.path}`).sort());
   });
 
-  it('declares every path parameter, required, with the id\'s pattern', () => {
+  it("declares every path parameter, required, with the id's pattern", () => {
     for (const route of ROUTES) {
       const names = [...route.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
-      const declared = (operationOf(route).parameters as { in: string; name: string; required: boolean; schema: { pattern?: string } }[])
-        .filter((parameter) => parameter.in === 'path');
-      expect(declared.map((parameter) => parameter.name), route.name).toEqual(names);
+      const declared = (
+        operationOf(route).parameters as { in: string; name: string; required: boolean; schema: { pattern?: string } }[]
+      ).filter((parameter) => parameter.in === 'path');
+      expect(
+        declared.map((parameter) => parameter.name),
+        route.name,
+      ).toEqual(names);
       for (const parameter of declared) {
         expect(parameter.required).toBe(true);
         expect(parameter.schema.pattern).toMatch(/^\^\[0-9a-hjkmnp-tv-z\]\{2[46]\}\$$/);
@@ -96,8 +101,10 @@ describe('the OpenAPI document, route by route', () => {
     expect(body('addClientSecret')).toMatchObject({ required: false, content: json('EmptyBody') });
     for (const name of ['listApps', 'getApp', 'deleteApp', 'deleteClientSecret'] as const) expect(body(name), name).toBeUndefined();
 
-    const headers = (name: RouteName) => (operationOf(routeNamed(name)).parameters as { in: string; name: string }[])
-      .filter((parameter) => parameter.in !== 'path').map((parameter) => `${parameter.in}:${parameter.name}`);
+    const headers = (name: RouteName) =>
+      (operationOf(routeNamed(name)).parameters as { in: string; name: string }[])
+        .filter((parameter) => parameter.in !== 'path')
+        .map((parameter) => `${parameter.in}:${parameter.name}`);
     expect(headers('createApp')).toEqual(['header:Idempotency-Key']);
     expect(headers('listApps')).toEqual(['query:limit', 'query:cursor']);
     for (const name of ['updateApp', 'addClientSecret', 'deleteClientSecret'] as const) {
@@ -124,7 +131,7 @@ describe('the OpenAPI document, route by route', () => {
     expect(document.components.schemas.CreatedApp?.required).toContain('client_secret');
   });
 
-  it('gives every error its status\'s body and the headers it carries', () => {
+  it("gives every error its status's body and the headers it carries", () => {
     for (const route of ROUTES) {
       for (const [status, response] of Object.entries(operationOf(route).responses)) {
         expect(response.headers?.['X-Request-Id'], `${route.name} ${status}`).toBeDefined();
@@ -146,41 +153,54 @@ describe('the OpenAPI document, route by route', () => {
     expect(document.components.securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } });
   });
 
-  it('describes what JSON Schema cannot say by the check\'s own message', () => {
+  it("describes what JSON Schema cannot say by the check's own message", () => {
     const { properties } = document.components.schemas.App as { properties: Record<string, { description?: string }> };
     expect(properties.app_name?.description).toContain('Must not be blank.');
     expect(properties.login_uri?.description).toContain('Must be an absolute https:// URL (http:// only for localhost).');
-    expect(document.components.schemas.UpdateAppBody?.description)
-      .toContain('first_client is required when first_client_authentication_protocol is sent');
+    expect(document.components.schemas.UpdateAppBody?.description).toContain(
+      'first_client is required when first_client_authentication_protocol is sent',
+    );
   });
 });
 
 describe('the generator fails loudly', () => {
   const archive: Route = {
-    name: 'archiveApp', method: 'POST', path: '/v1/management/applications/{app_id}/archive', permission: 'apps:edit',
-    description: 'Archives an app', function: 'updateApp',
+    name: 'archiveApp',
+    method: 'POST',
+    path: '/v1/management/applications/{app_id}/archive',
+    permission: 'apps:edit',
+    description: 'Archives an app',
+    function: 'updateApp',
   };
 
   it('on a route with no description of its request and responses', () => {
-    expect(() => buildOpenApiDocument({ routes: [...ROUTES, archive] }))
-      .toThrow('route archiveApp (POST /v1/management/applications/{app_id}/archive) has no request/response description');
+    expect(() => buildOpenApiDocument({ routes: [...ROUTES, archive] })).toThrow(
+      'route archiveApp (POST /v1/management/applications/{app_id}/archive) has no request/response description',
+    );
   });
 
   it('on a description of a route that is gone', () => {
-    expect(() => buildOpenApiDocument({ routes: ROUTES.filter((route) => route.name !== 'getApp') }))
-      .toThrow('describes getApp, which is not in shared/routes.ts');
+    expect(() => buildOpenApiDocument({ routes: ROUTES.filter((route) => route.name !== 'getApp') })).toThrow(
+      'describes getApp, which is not in shared/routes.ts',
+    );
   });
 
   it('on a path parameter without a schema', () => {
     const route = { ...archive, name: 'getApp', path: '/v1/management/applications/{app_key}' } as Route;
-    expect(() => buildOpenApiDocument({ routes: [...ROUTES.filter((r) => r.name !== 'getApp'), route] }))
-      .toThrow('path parameter {app_key} has no schema');
+    expect(() => buildOpenApiDocument({ routes: [...ROUTES.filter((r) => r.name !== 'getApp'), route] })).toThrow(
+      'path parameter {app_key} has no schema',
+    );
   });
 
   it('on a custom check without a message to describe it', () => {
     const original = SCHEMAS.EmptyBody;
     try {
-      Object.assign(SCHEMAS, { EmptyBody: v.pipe(v.strictObject({}), v.check(() => true)) });
+      Object.assign(SCHEMAS, {
+        EmptyBody: v.pipe(
+          v.strictObject({}),
+          v.check(() => true),
+        ),
+      });
       expect(() => buildOpenApiDocument()).toThrow('check without a message');
     } finally {
       Object.assign(SCHEMAS, { EmptyBody: original });

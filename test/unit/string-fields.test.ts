@@ -5,18 +5,29 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import { CreateAppBody } from '../../shared/schemas/app.ts';
-import {
-  AbsoluteUrl, CustomDomain, FreeText, Line, NonBlank, RoleId, StringList, Subdomain, Text,
-} from '../../shared/schemas/fields.ts';
+import { AbsoluteUrl, CustomDomain, FreeText, Line, NonBlank, RoleId, StringList, Subdomain, Text } from '../../shared/schemas/fields.ts';
 
 const ok = (schema: v.GenericSchema, value: unknown) => v.safeParse(schema, value).success;
 
 const NEVER = [
-  ['NUL', '\u0000'], ['SOH', '\u0001'], ['ESC', '\u001b'], ['vertical tab', '\u000b'], ['form feed', '\u000c'],
-  ['unit separator', '\u001f'], ['DEL', '\u007f'], ['C1 NEL', '\u0085'], ['C1 CSI', '\u009b'],
-  ['lone high surrogate', '\ud800'], ['lone low surrogate', '\udfff'], ['swapped pair', '\udc00\ud800'],
+  ['NUL', '\u0000'],
+  ['SOH', '\u0001'],
+  ['ESC', '\u001b'],
+  ['vertical tab', '\u000b'],
+  ['form feed', '\u000c'],
+  ['unit separator', '\u001f'],
+  ['DEL', '\u007f'],
+  ['C1 NEL', '\u0085'],
+  ['C1 CSI', '\u009b'],
+  ['lone high surrogate', '\ud800'],
+  ['lone low surrogate', '\udfff'],
+  ['swapped pair', '\udc00\ud800'],
 ] as const;
-const LINE_BREAKS = [['tab', '\t'], ['line feed', '\n'], ['carriage return', '\r']] as const;
+const LINE_BREAKS = [
+  ['tab', '\t'],
+  ['line feed', '\n'],
+  ['carriage return', '\r'],
+] as const;
 
 describe('the string bases', () => {
   it.each(NEVER)('neither takes %s', (_, char) => {
@@ -74,7 +85,8 @@ describe('every shared string schema is built on them', () => {
 
   it('a NUL deep in a first client is refused with its path', () => {
     const result = v.safeParse(CreateAppBody, {
-      app_name: 'a', first_client: { name: 'c', redirect_uris: ['https://ok.example.com', 'https://x.example.com/\u0000'] },
+      app_name: 'a',
+      first_client: { name: 'c', redirect_uris: ['https://ok.example.com', 'https://x.example.com/\u0000'] },
     });
     expect(result.issues?.map((issue) => v.getDotPath(issue))).toContain('first_client.redirect_uris.1');
   });

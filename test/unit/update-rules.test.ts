@@ -1,18 +1,39 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { versionsFromIfMatch } from '../../shared/http/responses.ts';
 import type { AppRecord } from '../../shared/model.ts';
 import { UpdateAppBody } from '../../shared/schemas/app.ts';
-import { versionsFromIfMatch } from '../../shared/http/responses.ts';
 import { applyPatch } from '../../shared/service/app-service.ts';
 
 const stored: AppRecord = {
-  app_id: 'a', tenant_id: 't', version: 4, app_name: 'n', app_description: 'd', subdomain: 's',
+  app_id: 'a',
+  tenant_id: 't',
+  version: 4,
+  app_name: 'n',
+  app_description: 'd',
+  subdomain: 's',
   invite_member_email_expiration_minutes: 10,
-  refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: false, invalidateOnMemberPasswordReset: false, invalidateOnMemberRoleUpdate: false },
+  refresh_token_invalidation_trigger_configuration: {
+    invalidateOnMemberSuspension: false,
+    invalidateOnMemberPasswordReset: false,
+    invalidateOnMemberRoleUpdate: false,
+  },
   custom_domain: { domain: 'x.com', status: 'verified', updated_at: '2026-01-01T00:00:00.000Z' },
-  client_id: 'c', first_client: { authentication_protocol: 'oidc', name: 'c', redirect_uris: [], client_type: 'web', token_endpoint_auth_method: 'client_secret_basic', response_types: ['code'], short_cookies_samesite_type: 'lax', role_ids: ['r'] },
+  client_id: 'c',
+  first_client: {
+    authentication_protocol: 'oidc',
+    name: 'c',
+    redirect_uris: [],
+    client_type: 'web',
+    token_endpoint_auth_method: 'client_secret_basic',
+    response_types: ['code'],
+    short_cookies_samesite_type: 'lax',
+    role_ids: ['r'],
+  },
   client_secrets: [{ secret_id: 's1', created_at: '2026-01-01T00:00:00.000Z' }],
-  created_at: '2026-01-01T00:00:00.000Z', created_by: 'u', updated_at: '2026-01-01T00:00:00.000Z',
+  created_at: '2026-01-01T00:00:00.000Z',
+  created_by: 'u',
+  updated_at: '2026-01-01T00:00:00.000Z',
 };
 const now = new Date('2026-06-01T00:00:00.000Z');
 const patch = (body: unknown) => applyPatch(stored, v.parse(UpdateAppBody, body), now);
@@ -36,7 +57,9 @@ describe('applyPatch', () => {
 
   it('replaces object fields whole', () => {
     expect(patch({ refresh_token_invalidation_trigger_configuration: {} }).refresh_token_invalidation_trigger_configuration).toEqual({
-      invalidateOnMemberSuspension: true, invalidateOnMemberPasswordReset: true, invalidateOnMemberRoleUpdate: true,
+      invalidateOnMemberSuspension: true,
+      invalidateOnMemberPasswordReset: true,
+      invalidateOnMemberRoleUpdate: true,
     });
     expect(patch({ first_client: { name: 'new', redirect_uris: [] } }).first_client).not.toHaveProperty('role_ids');
   });

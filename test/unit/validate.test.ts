@@ -9,7 +9,10 @@ const validate = (schema: typeof CreateAppBody | typeof UpdateAppBody, body: unk
   middy<{ body: unknown }>()
     .use(validateBody(schema))
     .handler(async (event: { body: unknown }) => event.body)({ body } as never, {} as never)
-    .then(() => undefined, (error: unknown) => error as InvalidRequest);
+    .then(
+      () => undefined,
+      (error: unknown) => error as InvalidRequest,
+    );
 
 const client = { name: 'c', redirect_uris: [] };
 

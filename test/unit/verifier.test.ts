@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../infra/local/jwt-sign.ts';
 import {
-  createTokenVerifier, JwtContractClaimError, JwtCritHeaderError, rejectionName, tenantIdFitsKeys, type TokenVerifier,
+  createTokenVerifier,
+  JwtContractClaimError,
+  JwtCritHeaderError,
+  rejectionName,
+  type TokenVerifier,
+  tenantIdFitsKeys,
 } from '../../shared/auth/verifier.ts';
 import { signWithHeader } from '../fixtures/jws.ts';
 import { makeTestKey, type TestKey } from '../fixtures/keys.ts';
@@ -17,7 +22,13 @@ import { makeTestKey, type TestKey } from '../fixtures/keys.ts';
 const ISSUER = 'https://issuer.unit.example';
 const now = () => Math.floor(Date.now() / 1000);
 const claims = (extra: Record<string, unknown> = {}) => ({
-  iss: ISSUER, aud: 'userid-api', sub: 'u', tid: 'acme', iat: now(), exp: now() + 600, ...extra,
+  iss: ISSUER,
+  aud: 'userid-api',
+  sub: 'u',
+  tid: 'acme',
+  iat: now(),
+  exp: now() + 600,
+  ...extra,
 });
 
 let key: TestKey;
@@ -31,7 +42,10 @@ beforeAll(() => {
 });
 
 async function rejection(token: string): Promise<unknown> {
-  return verifier.verify(token).then(() => undefined, (error: unknown) => error);
+  return verifier.verify(token).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 describe('crit (RFC 7515 §4.1.11)', () => {

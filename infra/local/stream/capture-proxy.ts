@@ -10,10 +10,8 @@
  * It also answers what dynalite lacks, TransactWriteItems and TransactGetItems (../transactions), under
  * the same per-item locks; this file only dispatches.
  */
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
-import {
-  BatchGetItemCommand, DescribeTableCommand, type AttributeValue, type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
+import { type AttributeValue, BatchGetItemCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TRANSACTION_OPERATIONS, TransactionEndpoint } from '../transactions/transaction-endpoint.ts';
 import { ChangeStream, type Image } from './change-stream.ts';
 import { KeyLocks, keyName } from './key-locks.ts';
@@ -65,7 +63,9 @@ export class CaptureProxy {
    */
   requestCounts(since: Record<string, number> = {}): Record<string, number> {
     return Object.fromEntries(
-      Object.entries(this.counts).map(([operation, n]) => [operation, n - (since[operation] ?? 0)] as const).filter(([, n]) => n !== 0),
+      Object.entries(this.counts)
+        .map(([operation, n]) => [operation, n - (since[operation] ?? 0)] as const)
+        .filter(([, n]) => n !== 0),
     );
   }
 
@@ -121,7 +121,9 @@ export class CaptureProxy {
       const response = await this.forward(req, body);
       if (response.status === 200) {
         const after = await this.images(targets);
-        targets.forEach((target, i) => this.streamOf(target.table).append(target.key, before[i], after[i]));
+        targets.forEach((target, i) => {
+          this.streamOf(target.table).append(target.key, before[i], after[i]);
+        });
       }
       return response;
     } finally {
@@ -150,9 +152,11 @@ export class CaptureProxy {
     }
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: a write request of any shape, as the client sent it; dynalite validates it
   private async targetsOf(operation: string, input: Record<string, any>): Promise<Target[]> {
     if (operation === 'BatchWriteItem') {
       const targets: Target[] = [];
+      // biome-ignore lint/suspicious/noExplicitAny: BatchWriteItem requests as sent, validated by dynalite
       for (const [table, requests] of Object.entries(input.RequestItems ?? {}) as [string, any[]][]) {
         for (const r of requests) {
           targets.push({ table, key: r.DeleteRequest?.Key ?? (await this.keyOf(table, r.PutRequest?.Item ?? {})) });
@@ -181,13 +185,15 @@ export class CaptureProxy {
       const slice = targets.slice(i, i + 100);
       let request: Record<string, { Keys: Item[]; ConsistentRead: boolean }> = {};
       for (const { table, key } of slice) {
-        const entry = (request[table] ??= { Keys: [], ConsistentRead: true });
+        const entry = request[table] ?? { Keys: [], ConsistentRead: true };
+        request[table] = entry;
         if (!entry.Keys.some((k) => keyName(table, k) === keyName(table, key))) entry.Keys.push(key);
       }
       while (Object.keys(request).length) {
         const result = await this.client.send(new BatchGetItemCommand({ RequestItems: request }));
         for (const [table, items] of Object.entries(result.Responses ?? {})) {
-          const names = this.keySchemas.get(table) ?? (await this.keyOf(table, {}), this.keySchemas.get(table) ?? []);
+          if (!this.keySchemas.has(table)) await this.keyOf(table, {});
+          const names = this.keySchemas.get(table) ?? [];
           for (const item of items) found.set(keyName(table, Object.fromEntries(names.map((n) => [n, item[n] as AttributeValue]))), item);
         }
         request = (result.UnprocessedKeys ?? {}) as typeof request;
@@ -196,10 +202,19 @@ export class CaptureProxy {
     return targets.map(({ table, key }) => found.get(keyName(table, key)));
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  private forward(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     return new Promise((resolve, reject) => {
       const upstream = request(
-        { host: this.targetUrl.hostname, port: this.targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: this.targetUrl.host } },
+        {
+          host: this.targetUrl.hostname,
+          port: this.targetUrl.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: this.targetUrl.host },
+        },
         async (response) => {
           try {
             const headers = Object.fromEntries(

@@ -40,7 +40,8 @@ export class ChangeStream {
   }
 
   private reload(): void {
-    const { log, checkpoint } = this.files!;
+    if (!this.files) return;
+    const { log, checkpoint } = this.files;
     const saved: Checkpoint = existsSync(checkpoint)
       ? (JSON.parse(readFileSync(checkpoint, 'utf8')) as Checkpoint)
       : { handled: '0', issued: '0' };

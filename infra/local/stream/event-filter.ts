@@ -9,14 +9,18 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type FilterPattern = { readonly [key: string]: unknown };
 
 const NUMERIC: Record<string, (a: number, b: number) => boolean> = {
-  '=': (a, b) => a === b, '<': (a, b) => a < b, '<=': (a, b) => a <= b, '>': (a, b) => a > b, '>=': (a, b) => a >= b,
+  '=': (a, b) => a === b,
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
 };
 
 function numericMatches(conditions: unknown[], value: unknown): boolean {
   if (typeof value !== 'number') return false;
   for (let i = 0; i < conditions.length; i += 2) {
     const compare = NUMERIC[String(conditions[i])];
-    if (!compare || !compare(value, Number(conditions[i + 1]))) return false;
+    if (!compare?.(value, Number(conditions[i + 1]))) return false;
   }
   return true;
 }
@@ -54,8 +58,7 @@ function leafMatches(alternatives: unknown[], value: Json | undefined): boolean 
 
 export function patternMatches(pattern: FilterPattern, value: unknown): boolean {
   return Object.entries(pattern).every(([key, rule]) => {
-    const field =
-      value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, Json>)[key] : undefined;
+    const field = value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, Json>)[key] : undefined;
     if (Array.isArray(rule)) return leafMatches(rule, field);
     if (rule !== null && typeof rule === 'object') {
       // A nested pattern over a missing field only matches if it asks for absence throughout.

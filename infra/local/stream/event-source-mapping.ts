@@ -13,7 +13,10 @@ import { lambdaContext } from '../lambda-context.ts';
 import type { ChangeStream } from './change-stream.ts';
 import { anyPatternMatches, type FilterPattern } from './event-filter.ts';
 
-export type StreamHandler = (event: DynamoDBStreamEvent, context: ReturnType<typeof lambdaContext>) => Promise<DynamoDBBatchResponse | void>;
+export type StreamHandler = (
+  event: DynamoDBStreamEvent,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<DynamoDBBatchResponse | undefined>;
 
 export interface MappingOptions {
   stream: ChangeStream;
@@ -86,7 +89,8 @@ export class LocalEventSourceMapping {
       const { records, next } = stream.read(this.position, settings.batchSize - batch.length);
       this.position = next;
       batch.push(...records.filter((record) => anyPatternMatches(settings.filterPatterns, record)));
-      if (batch.length === 0) stream.trim(this.position); // only filtered-out records: nothing to handle
+      if (batch.length === 0)
+        stream.trim(this.position); // only filtered-out records: nothing to handle
       else this.busy = true; // records taken but not yet handled
       if (batch.length >= settings.batchSize || this.stopped) return batch;
       if (batch.length === 0 && this.position >= stream.end) return batch;
@@ -136,8 +140,12 @@ export class LocalEventSourceMapping {
     appendFileSync(deadLetterFile, `${JSON.stringify({ function: functionName, failed_at: new Date().toISOString(), records })}\n`);
     this.deadLettered += records.length;
     this.log({
-      level: 'ERROR', message: 'records sent to the dead-letter store after the last retry', function: functionName,
-      count: records.length, sequence_numbers: records.map((r) => r.dynamodb?.SequenceNumber), file: deadLetterFile,
+      level: 'ERROR',
+      message: 'records sent to the dead-letter store after the last retry',
+      function: functionName,
+      count: records.length,
+      sequence_numbers: records.map((r) => r.dynamodb?.SequenceNumber),
+      file: deadLetterFile,
     });
   }
 

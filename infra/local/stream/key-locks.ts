@@ -9,7 +9,10 @@ type Key = Record<string, AttributeValue | unknown>;
 
 /** A stable name for an item key, whatever the order of its attributes. */
 export const keyName = (table: string, key: Key) =>
-  `${table}\u0000${Object.keys(key).sort().map((name) => `${name}=${JSON.stringify(key[name])}`).join('&')}`;
+  `${table}\u0000${Object.keys(key)
+    .sort()
+    .map((name) => `${name}=${JSON.stringify(key[name])}`)
+    .join('&')}`;
 
 /** One lock per item key: a chain of promises. Taken in sorted order, so two holders of many never deadlock. */
 export class KeyLocks {
@@ -29,6 +32,8 @@ export class KeyLocks {
         if (this.tails.get(name) === tail) this.tails.delete(name);
       });
     }
-    return () => releases.forEach((release) => release());
+    return () => {
+      for (const release of releases) release();
+    };
   }
 }

@@ -5,7 +5,7 @@
  * UpdateItem: there is no second parser or evaluator here, only the glue.
  */
 import { createRequire } from 'node:module';
-import { validationException, DynamoError } from './dynamo-errors.ts';
+import { DynamoError, validationException } from './dynamo-errors.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -71,7 +71,11 @@ const ON_FAILURE = { ReturnValuesOnConditionCheckFailure: { type: 'String', enum
 const required = { type: 'String', notNull: true };
 const struct = (name: string, children: TypeSpec) => ({ type: `ValueStruct<${name}>`, children });
 const transactItems = (member: string, children: TypeSpec) => ({
-  type: 'List', notNull: true, lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 100, children: struct(member, children),
+  type: 'List',
+  notNull: true,
+  lengthGreaterThanOrEqual: 1,
+  lengthLessThanOrEqual: 100,
+  children: struct(member, children),
 });
 const common = pick(rules.Put.types, ['ReturnConsumedCapacity', 'ReturnItemCollectionMetrics']);
 
@@ -81,7 +85,9 @@ export const TRANSACT_WRITE_TYPES: TypeSpec = {
     Update: struct('Update', { ...pick(rules.Update.types, ['Key', ...EXPRESSION_PARAMETERS]), UpdateExpression: required, ...ON_FAILURE }),
     Delete: struct('Delete', { ...pick(rules.Delete.types, ['Key', ...EXPRESSION_PARAMETERS]), ...ON_FAILURE }),
     ConditionCheck: struct('ConditionCheck', {
-      ...pick(rules.Delete.types, ['Key', ...EXPRESSION_PARAMETERS]), ConditionExpression: required, ...ON_FAILURE,
+      ...pick(rules.Delete.types, ['Key', ...EXPRESSION_PARAMETERS]),
+      ConditionExpression: required,
+      ...ON_FAILURE,
     }),
   }),
   ClientRequestToken: { type: 'String', lengthGreaterThanOrEqual: 1, lengthLessThanOrEqual: 36 },

@@ -21,10 +21,11 @@ export const validationException = (message: string) => error('ValidationExcepti
 
 export const serializationException = () => new DynamoError({ __type: 'com.amazon.coral.service#SerializationException' });
 
-export const missingAuthentication = () => new DynamoError({
-  __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
-  message: 'Request is missing Authentication Token',
-});
+export const missingAuthentication = () =>
+  new DynamoError({
+    __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
+    message: 'Request is missing Authentication Token',
+  });
 
 export interface CancellationReason {
   Code: 'None' | 'ConditionalCheckFailed' | 'ValidationError';

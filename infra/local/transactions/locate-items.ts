@@ -3,8 +3,8 @@
  * the table exists (ResourceNotFoundException), the key fits its key schema, and no item is named twice.
  */
 import { keyName } from '../stream/key-locks.ts';
-import { validationException } from './dynamo-errors.ts';
 import { keyError, keyOf, type Operation, type WriteKind } from './dynalite-rules.ts';
+import { validationException } from './dynamo-errors.ts';
 import type { ItemRef, StoreClient } from './store-client.ts';
 
 export async function locateItems(store: StoreClient, operations: { kind: WriteKind | 'Get'; data: Operation }[]): Promise<ItemRef[]> {

@@ -3,9 +3,10 @@
  * No SDK on purpose: attribute values stay in DynamoDB's JSON (binary as base64 strings), which is what
  * dynalite's condition and update code compares and what a stream record carries.
  */
-import { DynamoError } from './dynamo-errors.ts';
-import { keyOf, type Item, type Table } from './dynalite-rules.ts';
+
 import { keyName } from '../stream/key-locks.ts';
+import { type Item, keyOf, type Table } from './dynalite-rules.ts';
+import { DynamoError } from './dynamo-errors.ts';
 
 // dynalite checks that a SigV4 header is there, not what it says.
 const HEADERS = {
@@ -50,7 +51,11 @@ export class StoreClient {
     const found = new Map<string, Item>();
     for (let i = 0; i < refs.length; i += 100) {
       let request: Record<string, { Keys: Item[]; ConsistentRead: true }> = {};
-      for (const { table, key } of refs.slice(i, i + 100)) (request[table.TableName] ??= { Keys: [], ConsistentRead: true }).Keys.push(key);
+      for (const { table, key } of refs.slice(i, i + 100)) {
+        const entry = request[table.TableName] ?? { Keys: [], ConsistentRead: true };
+        request[table.TableName] = entry;
+        entry.Keys.push(key);
+      }
       while (Object.keys(request).length) {
         type Result = { Responses?: Record<string, Item[]>; UnprocessedKeys?: typeof request };
         const { Responses = {}, UnprocessedKeys = {} } = await this.call<Result>('BatchGetItem', { RequestItems: request });

@@ -3,8 +3,8 @@
  * per-item locks a transaction writes under, so they never see half of a TransactWriteItems.
  * `Responses` are in request order, `{}` for a missing item, projected with dynalite's projection code.
  */
-import { keyName, type KeyLocks } from '../stream/key-locks.ts';
-import { project, TRANSACT_GET_TYPES, validateOperation, validateRequest, type Operation } from './dynalite-rules.ts';
+import { type KeyLocks, keyName } from '../stream/key-locks.ts';
+import { type Operation, project, TRANSACT_GET_TYPES, validateOperation, validateRequest } from './dynalite-rules.ts';
 import { locateItems } from './locate-items.ts';
 import type { StoreClient } from './store-client.ts';
 
@@ -18,6 +18,7 @@ export async function transactGet(context: { locks: KeyLocks; store: StoreClient
   const unlock = await context.locks.acquire(refs.map(({ table, key }) => keyName(table.TableName, key)));
   try {
     const items = await context.store.items(refs);
+    // biome-ignore lint/style/noNonNullAssertion: one item per operation, in order
     return { Responses: items.map((item, i) => (item ? { Item: project(operations[i]!.data, item) } : {})) };
   } finally {
     unlock();

@@ -8,15 +8,23 @@
  * images) is made durable before the first write; the after images then go to the store as plain
  * PutItem/DeleteItem, so replaying them after a kill is harmless.
  */
-import { randomUUID, createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { ChangeStream } from '../stream/change-stream.ts';
-import { keyName, type KeyLocks } from '../stream/key-locks.ts';
+import { type KeyLocks, keyName } from '../stream/key-locks.ts';
 import { canonicalJson } from './canonical-json.ts';
-import { transactionCanceled, validationException, type CancellationReason } from './dynamo-errors.ts';
 import {
-  applyUpdate, conditionHolds, sizeError, TRANSACT_WRITE_TYPES, validateOperation, validateRequest, WRITE_KINDS,
-  type Item, type Operation, type WriteKind,
+  applyUpdate,
+  conditionHolds,
+  type Item,
+  type Operation,
+  sizeError,
+  TRANSACT_WRITE_TYPES,
+  validateOperation,
+  validateRequest,
+  WRITE_KINDS,
+  type WriteKind,
 } from './dynalite-rules.ts';
+import { type CancellationReason, transactionCanceled, validationException } from './dynamo-errors.ts';
 import { afterTransactionWrite } from './fault.ts';
 import type { Intent, IntentLog, IntentWrite } from './intent-log.ts';
 import { locateItems } from './locate-items.ts';
@@ -44,17 +52,21 @@ interface Action extends ItemRef {
 
 export async function transactWrite(context: TransactionContext, input: Record<string, unknown>): Promise<Record<string, unknown>> {
   // The token stands for the whole request as sent, whatever order its attributes came in.
-  const hash = createHash('sha256').update(canonicalJson({ ...input, ClientRequestToken: undefined })).digest('hex');
+  const hash = createHash('sha256')
+    .update(canonicalJson({ ...input, ClientRequestToken: undefined }))
+    .digest('hex');
   const request = validateRequest<TransactWriteRequest>(input, TRANSACT_WRITE_TYPES);
   const operations = request.TransactItems.map((item) => {
     const kinds = WRITE_KINDS.filter((kind) => item[kind] != null);
     if (kinds.length !== 1) throw validationException('TransactItems can only contain one of Check, Put, Update or Delete');
-    const kind = kinds[0]!;
-    const data = item[kind]!;
+    const [kind] = kinds;
+    const data = kind && item[kind];
+    if (!kind || !data) throw validationException('TransactItems can only contain one of Check, Put, Update or Delete');
     validateOperation(kind, data);
     return { kind, data };
   });
   const refs = await locateItems(context.store, operations);
+  // biome-ignore lint/style/noNonNullAssertion: locateItems answers one ref per operation, in order
   const actions: Action[] = operations.map((operation, i) => ({ ...operation, ...refs[i]! }));
 
   const token = request.ClientRequestToken;

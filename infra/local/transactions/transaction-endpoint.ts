@@ -12,7 +12,7 @@ import { IntentLog } from './intent-log.ts';
 import { RequestTokens } from './request-tokens.ts';
 import { StoreClient } from './store-client.ts';
 import { transactGet } from './transact-get.ts';
-import { replayIntents, transactWrite, type TransactionContext } from './transact-write.ts';
+import { replayIntents, type TransactionContext, transactWrite } from './transact-write.ts';
 
 export const TRANSACTION_OPERATIONS = new Set(['TransactWriteItems', 'TransactGetItems']);
 
@@ -39,7 +39,12 @@ export class TransactionEndpoint {
     let reply: { status: number; body: unknown };
     try {
       // As dynalite does for every other operation: a SigV4-looking header must be there.
-      if (!String(headers.authorization ?? '').trim().startsWith('AWS4-')) throw missingAuthentication();
+      if (
+        !String(headers.authorization ?? '')
+          .trim()
+          .startsWith('AWS4-')
+      )
+        throw missingAuthentication();
       const input = parseObject(body);
       const result = operation === 'TransactWriteItems' ? await transactWrite(this.context, input) : await transactGet(this.context, input);
       reply = { status: 200, body: result };
