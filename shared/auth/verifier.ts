@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { JwtVerifier } from 'aws-jwt-verify';
+import { FetchError } from 'aws-jwt-verify/error';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
@@ -100,6 +101,12 @@ function assertContractClaims({ payload }: { payload: JwtPayload }): void {
  * class name says which check failed (`JwtExpiredError`, `JwtInvalidAudienceError`, …). Bundles keep
  * class names (esbuild `keepNames`).
  */
+export function isJwksUnavailable(error: unknown): boolean {
+  // aws-jwt-verify raises FetchError (and its NonRetryableFetchError) when the JWKS could not be fetched:
+  // unreachable, timed out, or a non-2xx answer. That says nothing about the token (contract §2: 503).
+  return error instanceof FetchError;
+}
+
 export function rejectionName(error: unknown): string {
   if (!(error instanceof Error)) return 'unknown';
   return error.name !== 'Error' ? error.name : error.constructor.name;

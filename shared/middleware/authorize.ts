@@ -1,8 +1,8 @@
 /** Bearer JWT → `event.caller`, then the route's permission (contract §2). */
 import type { MiddlewareObj } from '@middy/core';
 import { type Caller, callerFromClaims, mayPerform, type Permission } from '../auth/permissions.ts';
-import { rejectionName, type TokenVerifier } from '../auth/verifier.ts';
-import { PermissionDenied, Unauthenticated } from '../errors.ts';
+import { isJwksUnavailable, rejectionName, type TokenVerifier } from '../auth/verifier.ts';
+import { PermissionDenied, Unauthenticated, Unavailable } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { ApiRequest } from './types.ts';
 
@@ -24,6 +24,11 @@ export function authorize(verifier: TokenVerifier, permission: Permission): Midd
     try {
       caller = callerFromClaims(await verifier.verify(token));
     } catch (error) {
+      // The issuer's keys could not be fetched: the token may well be valid, so retry later, not 401.
+      if (isJwksUnavailable(error)) {
+        logger.warn('JWKS unavailable', { ...request.event.log, reason: rejectionName(error) });
+        throw new Unavailable();
+      }
       // The reason helps an operator; the caller only ever learns "Invalid token". The token is not logged.
       logger.info('token rejected', { ...request.event.log, reason: rejectionName(error) });
       throw new Unauthenticated(true);
