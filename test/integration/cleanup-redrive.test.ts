@@ -10,13 +10,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent, ScheduledEvent } from 'aws-lambda';
+import type { DynamoDBRecord, ScheduledEvent } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
 import { LocalSchedule, scheduledEvent } from '../../infra/local/schedule.ts';
-import { LocalEventSourceMapping } from '../../infra/local/stream/event-source-mapping.ts';
-import { CLEANUP_EVENT_SOURCE, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
+import type { LocalEventSourceMapping } from '../../infra/local/stream/event-source-mapping.ts';
+import { CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
 import { type CleanupHandler, cleanupHandler, removedApp } from '../../shared/cleanup/handler.ts';
 import { AppRepository } from '../../shared/db/app-repository.ts';
 import { batchWrite } from '../../shared/db/batch-write.ts';
@@ -24,6 +24,7 @@ import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
 import { CreateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
+import { settled as settledMapping, startCleanupMapping } from '../fixtures/cleanup-mapping.ts';
 import { streamHarness } from '../fixtures/stream.ts';
 
 const TABLE = `cleanup-redrive-test-${process.pid}`;
@@ -67,25 +68,12 @@ beforeAll(async () => {
   harness = await streamHarness(TABLE);
   const doc = faultyClient(harness.doc);
   handler = cleanupHandler(new AppRepository(doc, TABLE), new CleanupMarkers(doc, TABLE), { now: () => clock() });
-  mapping = new LocalEventSourceMapping({
+  mapping = startCleanupMapping({
     stream: harness.stream,
-    functionName: 'cleanupApp',
-    settings: CLEANUP_EVENT_SOURCE,
+    handler,
     deadLetterFile,
-    retryDelayMs: 5,
-    log: () => undefined,
-    handler: async (event: DynamoDBStreamEvent, context) => {
-      const failing = event.Records.filter((record) => poisoned.has(removedApp(record)?.app_id ?? ''));
-      const ok = event.Records.filter((record) => !failing.includes(record));
-      const response = ok.length ? await handler({ Records: ok }, context) : { batchItemFailures: [] };
-      return {
-        batchItemFailures: [
-          ...response.batchItemFailures,
-          ...failing.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })),
-        ],
-      };
-    },
-  }).start();
+    fails: (record) => poisoned.has(removedApp(record)?.app_id ?? ''),
+  });
 });
 
 afterEach(() => {
@@ -98,14 +86,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-/** Polls until the mapping has handled every record so far; asserts nothing about speed. */
-async function settled(timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!mapping.caughtUp) {
-    if (Date.now() > deadline) throw new Error('the event source mapping did not catch up');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const settled = () => settledMapping(mapping);
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
 const newAppId = () => Array.from({ length: 26 }, () => CROCKFORD[randomInt(32)]).join('');

@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lambdaContext } from '../../infra/local/lambda-context.ts';
-import { LocalEventSourceMapping } from '../../infra/local/stream/event-source-mapping.ts';
-import { CLEANUP_EVENT_SOURCE } from '../../shared/cleanup/event-source.ts';
+import type { LocalEventSourceMapping } from '../../infra/local/stream/event-source-mapping.ts';
 import { cleanupHandler, removedApp } from '../../shared/cleanup/handler.ts';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
@@ -21,6 +20,7 @@ import { keys } from '../../shared/db/keys.ts';
 import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
+import { settled as settledMapping, startCleanupMapping } from '../fixtures/cleanup-mapping.ts';
 import { collectionSize as countCollection } from '../fixtures/db.ts';
 import { deleteItemFromOutside } from '../fixtures/outside-writer.ts';
 import { streamHarness } from '../fixtures/stream.ts';
@@ -38,31 +38,18 @@ beforeAll(async () => {
   harness = await streamHarness(TABLE);
   service = new AppService(harness.repo);
   const real = cleanupHandler(harness.repo, new CleanupMarkers(harness.doc, TABLE));
-  mapping = new LocalEventSourceMapping({
+  mapping = startCleanupMapping({
     stream: harness.stream,
-    functionName: 'cleanupApp',
-    settings: CLEANUP_EVENT_SOURCE,
+    handler: real,
     deadLetterFile,
-    retryDelayMs: 5,
-    log: () => undefined,
-    handler: async (event: DynamoDBStreamEvent, context) => {
-      delivered.push(...event.Records);
-      const failing = event.Records.filter((record) => {
-        const id = removedApp(record)?.app_id ?? '';
-        const left = failuresToInject.get(id) ?? 0;
-        if (left > 0) failuresToInject.set(id, left - 1);
-        return left > 0;
-      });
-      const ok = event.Records.filter((record) => !failing.includes(record));
-      const response = ok.length ? await real({ Records: ok }, context) : { batchItemFailures: [] };
-      return {
-        batchItemFailures: [
-          ...response.batchItemFailures,
-          ...failing.map((record) => ({ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' })),
-        ],
-      };
+    onBatch: (records) => delivered.push(...records),
+    fails: (record) => {
+      const id = removedApp(record)?.app_id ?? '';
+      const left = failuresToInject.get(id) ?? 0;
+      if (left > 0) failuresToInject.set(id, left - 1);
+      return left > 0;
     },
-  }).start();
+  });
 });
 
 afterAll(async () => {
@@ -75,14 +62,7 @@ const client = (role_ids: string[]) => ({ first_client: { name: 'c', redirect_ur
 
 const collectionSize = (tenantId: string, appId: string) => countCollection(harness.doc, TABLE, tenantId, appId);
 
-/** Polls until the mapping has handled every record so far; asserts nothing about speed. */
-async function settled(timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!mapping.caughtUp) {
-    if (Date.now() > deadline) throw new Error('the event source mapping did not catch up');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const settled = () => settledMapping(mapping);
 
 describe('cleanup through the local stream', () => {
   it('removes the whole collection and nothing of the neighbours', async () => {

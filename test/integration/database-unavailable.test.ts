@@ -2,18 +2,10 @@
  * The real list handler (real Middy chain, real SDK) with the database out of reach: a 503 with
  * Retry-After and a generic body, never the SDK's error text.
  */
-import { createServer } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../fixtures/closed-port.ts';
 import { adminToken, runtime } from '../fixtures/tokens.ts';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('database out of reach', () => {
   it('answers 503 Service unavailable with Retry-After', async () => {

@@ -3,24 +3,16 @@
  * 503 with Retry-After, never 401 — the token may well be valid. The real verifier (aws-jwt-verify, https
  * JWKS as deployed) against a JWKS endpoint that refuses connections, behind the real authorizer.
  */
-import { createServer } from 'node:net';
 import middy from '@middy/core';
 import { describe, expect, it } from 'vitest';
 import { signJwt } from '../../infra/local/jwt-sign.ts';
 import { createTokenVerifier } from '../../shared/auth/verifier.ts';
 import { Unauthenticated, Unavailable } from '../../shared/errors.ts';
 import { authorize } from '../../shared/middleware/authorize.ts';
+import { closedPort } from '../fixtures/closed-port.ts';
 import { makeTestKey } from '../fixtures/keys.ts';
 
 const ISSUER = 'https://issuer.outage.example';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function authorizeWith(jwksUri: string, token: string): Promise<unknown> {
   const verifier = createTokenVerifier({ issuers: [ISSUER], audience: 'userid-api', jwksUri });
