@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS } from '../../shared/db/table.ts';
+import type { IamEnforcer } from './iam/enforcer.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { CaptureProxy } from './stream/capture-proxy.ts';
 
@@ -27,11 +28,19 @@ export async function startLocalDynamo(options: {
   streamFolder?: string;
   /** Intents and request tokens of TransactWriteItems (durable); in memory without one. */
   transactionFolder?: string;
+  /** IAM on the endpoint (bundle mode: each function held to its role's policy); none in source mode. */
+  iam?: IamEnforcer;
 }): Promise<LocalDynamo> {
   const store = dynalite({ path: options.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const storePort = await listenOn(store, 0, 'the dynalite port');
   const storeUrl = `http://127.0.0.1:${storePort}`;
-  const capture = new CaptureProxy(new URL(storeUrl), localDynamoClient(storeUrl), options.streamFolder, options.transactionFolder);
+  const capture = new CaptureProxy(
+    new URL(storeUrl),
+    localDynamoClient(storeUrl),
+    options.streamFolder,
+    options.transactionFolder,
+    options.iam,
+  );
   const proxy = capture.createServer();
   try {
     // A transaction cut short by a kill is completed before anyone can read its items.

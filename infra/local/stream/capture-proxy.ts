@@ -9,9 +9,13 @@
  *
  * It also answers what dynalite lacks, TransactWriteItems and TransactGetItems (../transactions), under
  * the same per-item locks; this file only dispatches.
+ *
+ * With an IAM enforcer (../iam), every request is authorized first, before any lock or write: a denied
+ * one is answered with DynamoDB's AccessDeniedException and nothing of it is applied.
  */
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { type AttributeValue, BatchGetItemCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { IamEnforcer } from '../iam/enforcer.ts';
 import { TRANSACTION_OPERATIONS, TransactionEndpoint } from '../transactions/transaction-endpoint.ts';
 import { ChangeStream, type Image } from './change-stream.ts';
 import { KeyLocks, keyName } from './key-locks.ts';
@@ -48,6 +52,8 @@ export class CaptureProxy {
     private readonly streamFolder?: string,
     /** Where transaction intents and request tokens are kept (durable); in memory without one. */
     transactionFolder?: string,
+    /** IAM on this endpoint; without one, every caller may do everything (source mode). */
+    private readonly iam?: IamEnforcer,
   ) {
     this.transactions = new TransactionEndpoint(this.locks, targetUrl, (table) => this.streamOf(table), transactionFolder);
   }
@@ -96,6 +102,8 @@ export class CaptureProxy {
     const body = await readAll(req);
     const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
     this.counts[operation] = (this.counts[operation] ?? 0) + 1;
+    const denied = this.iam?.authorize(req.headers.authorization, operation, body);
+    if (denied) return denied;
     if (TRANSACTION_OPERATIONS.has(operation)) return this.transactions.handle(operation, req.headers, body);
     if (operation === 'GetItem') return this.getItem(req, body);
     if (!WRITE_OPERATIONS.has(operation)) return this.forward(req, body);
