@@ -1,6 +1,8 @@
 /**
  * Deployment configuration from CDK context (`-c key=value`, defaults in cdk.json). Everything is
- * checked here, at synth, so a bad value fails `cdk synth` instead of a deployed function.
+ * checked here, at synth, so a bad value fails `cdk synth` instead of a deployed function. The throttle
+ * and the audience are not in cdk.json: their defaults are the ones the code shares with the functions
+ * and the local runtime (DEFAULT_THROTTLING, DEFAULT_AUDIENCE), so no second copy can drift.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';

@@ -54,7 +54,7 @@ export function mintDevToken(issuer: DevIssuer, options: DevTokenOptions): strin
   return signJwt(
     {
       iss: issuer.issuer,
-      aud: options.audience ?? 'userid-api',
+      aud: options.audience ?? DEFAULT_AUDIENCE,
       sub: options.subject ?? 'dev-user',
       tid: options.tenant,
       iat: now,

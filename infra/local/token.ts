@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PERMISSIONS } from '../../shared/auth/permissions.ts';
+import { DEFAULT_AUDIENCE } from '../../shared/config.ts';
 import { DEFAULT_DATA_DIR, ensureDevIssuer, mintDevToken } from './dev-issuer.ts';
 
 const HELP = `Prints a bearer token signed by the local dev issuer (its key pair is in DATA_DIR, default ${DEFAULT_DATA_DIR}/).
@@ -18,7 +19,7 @@ usage: npm run token -- --tenant <id> [--admin] [--permissions <list>] [--sub <i
   --permissions <list>     comma-separated, of ${PERMISSIONS.join(', ')}
   --sub <id>               the caller (claim sub, recorded as created_by); default dev-user
   --expires-in <seconds>   lifetime; default 3600
-  --audience <aud>         claim aud; default JWT_AUDIENCE, else userid-api
+  --audience <aud>         claim aud; default JWT_AUDIENCE, else ${DEFAULT_AUDIENCE}
   -h, --help               this text`;
 
 const SEE_HELP = 'see npm run token -- --help';
