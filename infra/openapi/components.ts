@@ -63,7 +63,7 @@ export const QUERIES = { ListQuery } as const;
 
 /** What each query parameter is for (the schema says what it accepts). */
 export const QUERY_DESCRIPTIONS: Record<string, string> = {
-  limit: 'Page size, 1 to 100. Without it, up to 1,000 apps per response.',
+  limit: 'Page size, 1 to 100: at most this many apps, fewer when one more would take the body past 5 MB. Without it, up to 1,000.',
   cursor: 'The `next_cursor` of the previous page (opaque).',
 };
 

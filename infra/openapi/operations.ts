@@ -71,7 +71,9 @@ export const OPERATIONS = {
     tag: 'Applications',
     description:
       "Lists the caller's apps, oldest first. Without `limit`, up to 1,000 per response; `next_cursor` (and a " +
-      '`Link` header) continue when there are more. A page also ends before its body would pass 5 MB. Never a secret.',
+      '`Link` header) continue when there are more. Any page, with or without `limit`, also ends before its body ' +
+      'would pass 5 MB (5,000,000 bytes), so a page of large apps holds fewer: follow `next_cursor` until it is ' +
+      'absent, never stop at a short page. Never a secret.',
     query: 'ListQuery',
     success: { status: 200, description: 'A page of apps', schema: 'AppPage', headers: ['Link'] },
     errors: { 400: 'A malformed `limit` or `cursor`, or an unknown query parameter', ...AUTH, ...LIMITS },

@@ -44,6 +44,15 @@ export interface AppChange {
   now: Date;
 }
 
+/** Which page of a tenant's apps to read (contract §5). */
+export interface ListPageRequest {
+  limit: number;
+  /** The last app of the previous page. */
+  after?: string;
+  /** Whether the page still has room for this app; asked once per app, in order, until it refuses. */
+  fits?: (app: AppRecord) => boolean;
+}
+
 /** A client secret added or retired: the App's new state and the one hash that changes with it. */
 export interface SecretChange {
   next: AppRecord;
@@ -87,10 +96,16 @@ export class AppRepository {
     return Item ? toApp(Item) : undefined;
   }
 
-  /** Apps of one tenant, oldest first, starting after `afterAppId`. Reads `limit + 1` to know if more exist. */
-  async listApps(tenantId: string, limit: number, afterAppId?: string): Promise<{ apps: AppRecord[]; more: boolean }> {
+  /**
+   * One page of a tenant's apps, oldest first, after `after`: at most `limit`, and ending before the
+   * first app `fits` refuses (the HTTP layer's byte budget). `more` says whether apps follow the last
+   * one returned, which is where the next page starts: an app read but not taken is not skipped.
+   * Reading stops as soon as the page ends, so a page of large apps costs only the Query pages (1 MB
+   * each) it needs, not `limit` apps' worth.
+   */
+  async listApps(tenantId: string, { limit, after, fits = () => true }: ListPageRequest): Promise<{ apps: AppRecord[]; more: boolean }> {
     const apps: AppRecord[] = [];
-    let startKey: Record<string, unknown> | undefined = afterAppId ? keys.app(tenantId, afterAppId) : undefined;
+    let startKey: Record<string, unknown> | undefined = after ? keys.app(tenantId, after) : undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
@@ -98,14 +113,19 @@ export class AppRepository {
           KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
           ExpressionAttributeValues: { ':pk': keys.tenantApps(tenantId), ':prefix': keys.APP_PREFIX },
           ExclusiveStartKey: startKey,
+          // One more than the page holds: when it exists, there are more.
           Limit: limit + 1 - apps.length,
           ConsistentRead: true,
         }),
       );
-      apps.push(...(page.Items ?? []).map(toApp));
+      for (const item of page.Items ?? []) {
+        const app = toApp(item);
+        if (apps.length === limit || !fits(app)) return { apps, more: true };
+        apps.push(app);
+      }
       startKey = page.LastEvaluatedKey;
-    } while (startKey && apps.length <= limit);
-    return { apps: apps.slice(0, limit), more: apps.length > limit };
+    } while (startKey);
+    return { apps, more: false };
   }
 
   /** A new app with everything it owns, in one transaction. */

@@ -3,10 +3,14 @@ import type { ApiResult } from '../middleware/types.ts';
 import { type AppRecord, etagOf } from '../model.ts';
 import { toAppView } from './app-view.ts';
 
-export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult => ({
+export const json = (statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult =>
+  jsonText(statusCode, JSON.stringify(body), headers);
+
+/** A body already serialized (the list's, built app by app to its byte budget: list-body.ts). */
+export const jsonText = (statusCode: number, body: string, headers: Record<string, string> = {}): ApiResult => ({
   statusCode,
   headers,
-  body: JSON.stringify(body),
+  body,
 });
 
 export const appResponse = (statusCode: number, app: AppRecord, clientSecret?: string): ApiResult =>

@@ -6,7 +6,15 @@
  * Each change is one transaction (see the repository), so the rules here are only about deciding
  * what to write and reading the answer: which condition failed, and whether to try again.
  */
-import { type AppChange, AppRepository, type ClaimedValues, claimedEntries, claimedValuesOf, type NewApp } from '../db/app-repository.ts';
+import {
+  type AppChange,
+  AppRepository,
+  type ClaimedValues,
+  claimedEntries,
+  claimedValuesOf,
+  type ListPageRequest,
+  type NewApp,
+} from '../db/app-repository.ts';
 import type { ClaimKind } from '../db/keys.ts';
 import { ConditionsFailed, MAX_TRANSACTION_ACTIONS, TransactionContention } from '../db/transaction.ts';
 import { Conflict, InvalidRequest, NotFound, Unavailable, VersionMismatch } from '../errors.ts';
@@ -123,8 +131,9 @@ export class AppService {
     }
   }
 
-  async list(actor: Actor, limit: number, afterAppId?: string) {
-    return this.repo.listApps(actor.tenantId, limit, afterAppId);
+  /** A page of the actor's apps after `after`; `fits` lets the HTTP layer end it by size (contract §5). */
+  async list(actor: Actor, limit: number, after?: string, fits?: ListPageRequest['fits']) {
+    return this.repo.listApps(actor.tenantId, { limit, after, fits });
   }
 
   async get(actor: Actor, appId: string): Promise<AppRecord> {

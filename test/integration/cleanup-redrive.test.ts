@@ -24,7 +24,7 @@ import { CleanupMarkers } from '../../shared/db/cleanup-markers.ts';
 import { CreateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { settled as settledMapping, startCleanupMapping } from '../fixtures/cleanup-mapping.ts';
+import { covers, readDeadLetters, settled as settledMapping, startCleanupMapping } from '../fixtures/cleanup-mapping.ts';
 import { streamHarness } from '../fixtures/stream.ts';
 
 const TABLE = `cleanup-redrive-test-${process.pid}`;
@@ -35,6 +35,8 @@ let harness: Awaited<ReturnType<typeof streamHarness>>;
 let mapping: LocalEventSourceMapping;
 let handler: CleanupHandler;
 const deadLetterFile = join(mkdtempSync(join(tmpdir(), 'dlq-')), 'cleanupApp.jsonl');
+/** Every record the mapping delivered, to find an app's REMOVE record by its sequence number. */
+const delivered: DynamoDBRecord[] = [];
 
 /** The handler's clock: tests move it past the marker age instead of waiting. */
 let clock: () => Date = () => new Date();
@@ -72,6 +74,7 @@ beforeAll(async () => {
     stream: harness.stream,
     handler,
     deadLetterFile,
+    onBatch: (records) => delivered.push(...records),
     fails: (record) => poisoned.has(removedApp(record)?.app_id ?? ''),
   });
 });
@@ -198,11 +201,22 @@ let invocation = 0;
 const redrive = (event: ScheduledEvent = scheduledEvent(CLEANUP_REDRIVE.name, clock())) =>
   handler(event, lambdaContext('cleanupApp', `redrive-${++invocation}`, 300_000));
 
-const deadLetteredIds = () =>
-  readFileSync(deadLetterFile, 'utf8')
-    .trim()
-    .split('\n')
-    .flatMap((line) => JSON.parse(line).records.map((r: DynamoDBRecord) => removedApp(r)?.app_id));
+/**
+ * Whether the app's REMOVE record went to the on-failure destination after its retries: a message there
+ * names its sequence number (the message holds coordinates only, never the app itself).
+ */
+function deadLettered(appId: string): boolean {
+  const removal = delivered.find((record) => removedApp(record)?.app_id === appId);
+  if (!removal) return false;
+  const text = readFileSync(deadLetterFile, 'utf8');
+  expect(text).not.toContain(appId);
+  return readDeadLetters(deadLetterFile).some(
+    (message) =>
+      message.requestContext.condition === 'RetryAttemptsExhausted' &&
+      message.requestContext.approximateInvokeCount === 6 &&
+      covers(message, removal),
+  );
+}
 
 describe('the cleanup marker', () => {
   it('is the item the delete transaction puts: the marker key, the claimed values, deleted_at', () => {
@@ -252,7 +266,7 @@ describe('stream path', () => {
     failingCollections.set(app.collectionPk, 1); // the first 25 deletes go through, then every batch fails
     await deleteApp(app);
     await settled();
-    expect(deadLetteredIds()).toContain(app.appId);
+    expect(deadLettered(app.appId)).toBe(true);
     expect(await collectionSize(app)).toBe(36);
     expect(await claimsLeft(app)).toBe(0); // released before the collection
     expect(await hasMarker(app)).toBe(true);
@@ -286,7 +300,7 @@ describe('scheduled redrive', () => {
     expect(await read({ PK: `SUBDOMAIN#${subdomain}`, SK: 'CLAIM' })).toBeUndefined();
     await settled();
     poisoned.delete(app.app_id);
-    expect(deadLetteredIds()).toContain(app.app_id);
+    expect(deadLettered(app.app_id)).toBe(true);
     expect(await collectionSize(seeded)).toBe(3); // client record + 2 role assignments
     expect(await hasMarker(seeded)).toBe(true);
 
@@ -304,7 +318,7 @@ describe('scheduled redrive', () => {
     await deleteApp(app);
     await settled();
     poisoned.delete(app.appId);
-    expect(deadLetteredIds()).toContain(app.appId);
+    expect(deadLettered(app.appId)).toBe(true);
     expect(await collectionSize(app)).toBe(31);
     expect(await claimsLeft(app)).toBe(2);
     expect(await hasMarker(app)).toBe(true);

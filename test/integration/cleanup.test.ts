@@ -20,7 +20,7 @@ import { keys } from '../../shared/db/keys.ts';
 import { CreateAppBody, UpdateAppBody } from '../../shared/schemas/app.ts';
 import { AppService } from '../../shared/service/app-service.ts';
 import { uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { settled as settledMapping, startCleanupMapping } from '../fixtures/cleanup-mapping.ts';
+import { readDeadLetters, settled as settledMapping, startCleanupMapping } from '../fixtures/cleanup-mapping.ts';
 import { collectionSize as countCollection } from '../fixtures/db.ts';
 import { deleteItemFromOutside } from '../fixtures/outside-writer.ts';
 import { streamHarness } from '../fixtures/stream.ts';
@@ -145,12 +145,34 @@ describe('cleanup through the local stream', () => {
     await settled();
     for (const app of apps.filter((a) => a !== poison)) expect(await collectionSize(who.tenantId, app.app_id)).toBe(0);
     expect(await collectionSize(who.tenantId, poison.app_id)).toBe(2);
-    const dead = readFileSync(deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line));
-    const deadIds = dead.flatMap((entry) => entry.records.map((r: DynamoDBRecord) => removedApp(r)?.app_id));
-    expect(deadIds).toEqual([poison.app_id]);
+    // What Lambda sends an SQS on-failure destination: the batch's place on the stream, not its records.
+    const removal = delivered.find((r) => removedApp(r)?.app_id === poison.app_id);
+    const dead = readDeadLetters(deadLetterFile);
+    expect(dead).toEqual([
+      {
+        requestContext: {
+          requestId: expect.any(String),
+          functionArn: 'arn:aws:lambda:local:000000000000:function:cleanupApp',
+          condition: 'RetryAttemptsExhausted',
+          approximateInvokeCount: 6, // the first invocation and 5 retries (bisected down to the poison alone)
+        },
+        // The handler answered (a partial batch response), so no functionError.
+        responseContext: { statusCode: 200, executedVersion: '$LATEST' },
+        version: '1.0',
+        timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+        DDBStreamBatchInfo: {
+          shardId: 'shardId-00000000000000000000-00000000',
+          startSequenceNumber: removal?.dynamodb?.SequenceNumber,
+          endSequenceNumber: removal?.dynamodb?.SequenceNumber,
+          approximateArrivalOfFirstRecord: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+          approximateArrivalOfLastRecord: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+          batchSize: 1,
+          streamArn: `arn:aws:dynamodb:local:000000000000:table/${TABLE}/stream/local`,
+        },
+      },
+    ]);
+    expect(removal?.dynamodb?.SequenceNumber).toMatch(/^\d{21}$/);
+    expect(readFileSync(deadLetterFile, 'utf8')).not.toContain(poison.app_id);
     failuresToInject.delete(poison.app_id);
   });
 

@@ -23,6 +23,8 @@ export type Image = Record<string, unknown>;
 
 export class ChangeStream {
   readonly arn: string;
+  /** The one shard's id, stable across restarts (an on-failure record names it beside the sequence range). */
+  readonly shardId = 'shardId-00000000000000000000-00000000';
   private records: DynamoDBRecord[] = [];
   /** Position (across trims) of records[0]. */
   private offset = 0;
