@@ -1,17 +1,19 @@
 /**
  * The whole service, as a list of decisions: the table, one function per entry of the route table's
  * FUNCTIONS with exactly the table actions it uses, the HTTP API from its routes, the stream cleanup,
- * the alarms, the outputs.
+ * the alarms and the dashboard, the outputs.
  * Environment-agnostic: no lookups, so `cdk synth` needs no account.
  */
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, type FunctionName, functionDescription } from '../shared/routes.ts';
+import { API_FUNCTION_SETTINGS } from '../shared/function-settings.ts';
+import { FUNCTIONS, type FunctionName, functionDescription, ROUTES } from '../shared/routes.ts';
 import type { DeploymentConfig } from './config.ts';
 import { Alarms } from './constructs/alarms.ts';
 import { AppFunction, type DynamoAction } from './constructs/app-function.ts';
 import { Cleanup } from './constructs/cleanup.ts';
+import { Dashboard } from './constructs/dashboard.ts';
 import { DataTable } from './constructs/data-table.ts';
 import { ManagementHttpApi } from './constructs/http-api.ts';
 
@@ -61,11 +63,9 @@ export class ManagementAppsStack extends Stack {
       functions[name] = new AppFunction(this, name, {
         entry,
         description: functionDescription(name),
-        // 512 MB on arm64: enough CPU that JWT verification and JSON stay sub-millisecond; cold
-        // starts shrink with memory too. 10 s, well below API Gateway's 30 s: every DynamoDB call has
-        // a deadline 1 s before it (shared/db/deadline.ts), so a stalled call still gets its 503 out.
-        memorySize: 512,
-        timeout: Duration.seconds(10),
+        // One definition with the local runtime's (shared/function-settings.ts says why these values).
+        memorySize: API_FUNCTION_SETTINGS.memorySizeMb,
+        timeout: Duration.seconds(API_FUNCTION_SETTINGS.timeoutSeconds),
         environment,
         logRetention: config.logRetentionDays,
         reservedConcurrency: config.reservedConcurrency,
@@ -81,13 +81,14 @@ export class ManagementAppsStack extends Stack {
       logRetention: config.logRetentionDays,
     });
     const cleanup = new Cleanup(this, 'Cleanup', { table, environment: {}, logRetention: config.logRetentionDays });
-    new Alarms(this, 'Alarms', {
+    const alarms = new Alarms(this, 'Alarms', {
       api: http.api,
       functions,
       cleanup: cleanup.function.fn,
       deadLetterQueue: cleanup.deadLetterQueue,
       alarmEmail: config.alarmEmail,
     });
+    new Dashboard(this, 'Dashboard', { operations: ROUTES.map((route) => route.name), alarms: alarms.alarms });
 
     // Stack-wide acknowledgements, each with its reason (cdk-nag AwsSolutions).
     Validations.of(this).acknowledge({

@@ -25,6 +25,8 @@ const FIVE_MINUTES = Duration.minutes(5);
 
 export class Alarms extends Construct {
   readonly topic: Topic;
+  /** Every alarm, in the order created: the dashboard shows them (dashboard.ts). */
+  readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -47,6 +49,7 @@ export class Alarms extends Construct {
       });
       created.addAlarmAction(action);
       created.addOkAction(action);
+      this.alarms.push(created);
       return created;
     };
 

@@ -13,9 +13,10 @@ import type { Duration } from 'aws-cdk-lib';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from '../../shared/metric-names.ts';
 
 const PROJECT_ROOT = join(import.meta.dirname, '../..');
 
@@ -26,6 +27,19 @@ export type DynamoAction =
   | 'dynamodb:DeleteItem'
   | 'dynamodb:Query'
   | 'dynamodb:BatchWriteItem';
+
+/** How every function is bundled; the observability benchmark (test/bench/observability-cost.ts) builds with the same. */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  keepNames: true,
+  sourceMap: false,
+  bundleAwsSDK: true,
+  mainFields: ['module', 'main'],
+  // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
+  banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+} as const satisfies BundlingOptions;
 
 export interface AppFunctionProps {
   /** Module under the project root that exports `handler`. */
@@ -62,21 +76,13 @@ export class AppFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         TABLE_NAME: props.table.tableName,
-        POWERTOOLS_SERVICE_NAME: 'management-apps',
+        POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Where the EMF metrics land (shared/metrics.ts); the dashboard reads the same constant.
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        keepNames: true,
-        sourceMap: false,
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        // Some bundled CommonJS dependencies call require(); ESM output needs it defined.
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
+      bundling: BUNDLING,
     });
     props.table.grant(this.fn, ...props.tableActions);
   }

@@ -46,10 +46,9 @@ export class Cleanup extends Construct {
     this.function = new AppFunction(this, 'Cleanup', {
       entry: CLEANUP_FUNCTION.entry,
       description: 'Removes what belonged to a deleted management app (stream consumer, scheduled redrive)',
-      // Fans out to thousands of deletes: more memory buys CPU and network for BatchWriteItem.
-      memorySize: 1024,
-      // A large collection may take minutes; a timeout only means a retry that resumes (idempotent).
-      timeout: Duration.minutes(5),
+      // One definition with the local runtime's (CLEANUP_FUNCTION says why these values).
+      memorySize: CLEANUP_FUNCTION.memorySizeMb,
+      timeout: Duration.seconds(CLEANUP_FUNCTION.timeoutSeconds),
       environment: props.environment,
       logRetention: props.logRetention,
       table: props.table,

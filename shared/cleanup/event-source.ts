@@ -3,9 +3,17 @@
  * from it (`FilterCriteria.filter(pattern)` for each pattern) and the local event source mapping
  * applies the same patterns, batching, retries and dead-lettering, so a laptop behaves as AWS does.
  */
+import type { FunctionSettings } from '../function-settings.ts';
 
 /** The cleanup Lambda: stream consumer and redrive (the API functions are in the route table). */
-export const CLEANUP_FUNCTION = { name: 'cleanupApp', entry: 'functions/cleanup-app.ts' } as const;
+export const CLEANUP_FUNCTION = {
+  name: 'cleanupApp',
+  entry: 'functions/cleanup-app.ts',
+  // Fans out to thousands of deletes: more memory buys CPU and network for BatchWriteItem.
+  memorySizeMb: 1024,
+  // A large collection may take minutes; a timeout only means a retry that resumes (idempotent).
+  timeoutSeconds: 5 * 60,
+} as const satisfies FunctionSettings & { name: string; entry: string };
 
 /** Lambda event-filtering patterns: a record is delivered when ANY pattern matches it. */
 export const CLEANUP_FILTER_PATTERNS = [

@@ -7,6 +7,7 @@
  *   and, should one arrive anyway, ignored.
  * - the redrive schedule (an EventBridge Scheduled Event): finish the apps whose marker is older than
  *   the marker age, i.e. whose stream cleanup gave up (redrive.ts).
+ * Each invocation writes one EMF line: apps cleaned up, items removed, DynamoDB calls (cleanup-metrics.ts).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -17,6 +18,7 @@ import type { CleanupMarkers } from '../db/cleanup-markers.ts';
 import { runWithDeadline } from '../db/deadline.ts';
 import { logger } from '../logger.ts';
 import type { AppRecord } from '../model.ts';
+import { CleanupTally } from './cleanup-metrics.ts';
 import { isScheduledEvent, type RedriveSummary, redriveCleanup } from './redrive.ts';
 import { cleanUpRemovedApp } from './remove-app.ts';
 
@@ -44,24 +46,41 @@ export function cleanupHandler(repo: AppRepository, markers: CleanupMarkers, opt
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   const now = options.now ?? (() => new Date());
 
-  async function cleanUpRecord(record: DynamoDBRecord): Promise<void> {
+  async function cleanUpRecord(record: DynamoDBRecord, tally: CleanupTally): Promise<void> {
     const app = removedApp(record);
     if (!app) {
       logger.warn('ignored a stream record that is not an App removal', { event_name: record.eventName });
       return;
     }
     const summary = await cleanUpRemovedApp(repo, markers, app);
+    tally.add(summary);
     logger.info('removed app collection', { tenant_id: app.tenant_id, app_id: app.app_id, ...summary });
   }
 
   // Log fields are passed per line, never appended to the shared logger: locally, one process runs
-  // this function and the API functions side by side.
+  // this function and the API functions side by side. The metrics are flushed once, whatever happened.
   async function handle(event: DynamoDBStreamEvent | ScheduledEvent, context: Context) {
-    if (isScheduledEvent(event)) return redriveCleanup(repo, markers, now(), context);
+    const tally = new CleanupTally();
+    if (isScheduledEvent(event)) {
+      try {
+        return await redriveCleanup(repo, markers, now(), context, tally);
+      } finally {
+        tally.emit('redrive', context.awsRequestId);
+      }
+    }
     if (!Array.isArray((event as Partial<DynamoDBStreamEvent>).Records)) {
       throw new Error('Cleanup: neither a stream batch nor a Scheduled Event');
     }
-    return processPartialResponse(event as DynamoDBStreamEvent, cleanUpRecord, processor, { context });
+    try {
+      return await processPartialResponse(
+        event as DynamoDBStreamEvent,
+        (record: DynamoDBRecord) => cleanUpRecord(record, tally),
+        processor,
+        { context },
+      );
+    } finally {
+      tally.emit('stream', context.awsRequestId);
+    }
   }
   // Its DynamoDB calls end before the invocation does (db/deadline.ts): a stalled call fails the record,
   // which is retried, instead of the whole batch dying with the function.

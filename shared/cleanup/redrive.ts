@@ -10,6 +10,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { AppRepository } from '../db/app-repository.ts';
 import type { CleanupMarkers } from '../db/cleanup-markers.ts';
 import { logger } from '../logger.ts';
+import { CleanupTally } from './cleanup-metrics.ts';
 import { CLEANUP_REDRIVE } from './event-source.ts';
 import { cleanUpRemovedApp } from './remove-app.ts';
 
@@ -43,6 +44,7 @@ export async function redriveCleanup(
   markers: CleanupMarkers,
   now: Date,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
+  tally = new CleanupTally(),
 ): Promise<RedriveSummary> {
   const cutoff = new Date(now.getTime() - CLEANUP_REDRIVE.markerAgeSeconds * 1000);
   const summary: RedriveSummary = { cutoff: cutoff.toISOString(), finished: 0, live_apps: 0, failed: 0, stopped_early: false };
@@ -62,6 +64,7 @@ export async function redriveCleanup(
         continue;
       }
       const removed = await cleanUpRemovedApp(repo, markers, marker);
+      tally.add(removed);
       summary.finished++;
       logger.info('redrive: finished the cleanup of a deleted app', { ...fields, ...removed });
     } catch (error) {

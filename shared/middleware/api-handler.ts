@@ -1,6 +1,8 @@
 /**
- * The Middy chain every API function shares, in the order that matters: the access log and response
- * headers outermost (they see the final response, errors included), then the error handler, then
+ * The Middy chain every API function shares, in the order that matters: the request metrics first (its
+ * timer starts before anything else runs, and its `after`/`onError` run last, so it counts every response,
+ * the error handler's included), then the access log and response headers (they see the final response,
+ * errors included), then the error handler, then
  * JWT auth and the permission, then the JSON body guard and valibot validation (or, on a route that
  * takes no body, the empty-body check). One chain per route; a function serving several routes picks
  * one per request (function-handler.ts). The route handler runs
@@ -21,6 +23,7 @@ import { authorize } from './authorize.ts';
 import { emptyBody } from './empty-body.ts';
 import { errorHandler } from './error-handler.ts';
 import { jsonBody } from './json-body.ts';
+import { requestMetrics } from './request-metrics.ts';
 import { responseHeaders } from './response-headers.ts';
 import type { ApiEvent, ApiResult } from './types.ts';
 import { validateBody } from './validate.ts';
@@ -38,6 +41,7 @@ export function apiHandler<Body extends BodyRule = undefined>(
 ) {
   const route = routeNamed(name);
   const chain = middy<ApiEvent, ApiResult>()
+    .use(requestMetrics(name))
     .use(httpHeaderNormalizer())
     .use(accessLog(routeKey(route)))
     .use(responseHeaders())

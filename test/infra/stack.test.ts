@@ -6,7 +6,7 @@ import { CLEANUP_EVENT_SOURCE, CLEANUP_FILTER_PATTERNS, CLEANUP_REDRIVE } from '
 import { FUNCTIONS, ROUTES } from '../../shared/routes.ts';
 import { apiFunctionIdOf, functionIdOf, synth, synthWithoutTemplate } from './fixtures.ts';
 
-const { template, app } = synth();
+const { template, app, stack } = synth();
 const CLEANUP_DESCRIPTION = 'Removes what belonged to a deleted management app (stream consumer, scheduled redrive)';
 const describeRoute = (route: (typeof ROUTES)[number]) => `${route.method} ${route.path}`;
 const API_FUNCTIONS = Object.keys(FUNCTIONS);
@@ -124,6 +124,7 @@ describe('functions', () => {
         JWT_AUDIENCE: 'userid-api',
         POWERTOOLS_SERVICE_NAME: 'management-apps',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: 'ManagementApps',
       });
     }
   });
@@ -311,6 +312,94 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
     });
+  });
+});
+
+describe('dashboard', () => {
+  const OPERATIONS = ['createApp', 'listApps', 'getApp', 'updateApp', 'addClientSecret', 'deleteClientSecret', 'deleteApp'];
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+
+  /** The body as CloudFormation will write it: the Fn::Join's parts, each intrinsic as a readable placeholder. */
+  function dashboardBody(): { widgets: { type: string; properties: Record<string, any> }[] } {
+    const [, parts] = dashboards[0]!.Properties.DashboardBody['Fn::Join'] as [string, unknown[]];
+    const text = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const { Ref: ref, 'Fn::GetAtt': getAtt } = part as { Ref?: string; 'Fn::GetAtt'?: string[] };
+        return ref ? `{Ref ${ref}}` : `{GetAtt ${getAtt?.join('.')}}`;
+      })
+      .join('');
+    return JSON.parse(text);
+  }
+
+  /** Every graphed metric as "namespace name operation=… service=… stat". */
+  function graphedMetrics(): string[] {
+    return dashboardBody()
+      .widgets.filter((widget) => widget.type === 'metric' && widget.properties.metrics)
+      .flatMap((widget) => widget.properties.metrics as unknown[][])
+      .map((row) => {
+        const options = row.at(-1) as { stat: string };
+        const [namespace, name, ...dimensions] = row.slice(0, -1) as string[];
+        const pairs = [];
+        for (let i = 0; i < dimensions.length; i += 2) pairs.push(`${dimensions[i]}=${dimensions[i + 1]}`);
+        return [namespace, name, ...pairs.sort(), options.stat].join(' ');
+      });
+  }
+
+  it('one dashboard graphing, per operation, responses by class (Sum) and latency (p50, p99)', () => {
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]?.Properties.DashboardName).toBe(stack.stackName);
+    const graphed = graphedMetrics();
+    for (const operation of OPERATIONS) {
+      for (const [name, stat] of [
+        ['Responses2xx', 'Sum'],
+        ['Responses4xx', 'Sum'],
+        ['Responses5xx', 'Sum'],
+        ['Latency', 'p50'],
+        ['Latency', 'p99'],
+      ]) {
+        expect(graphed).toContain(`ManagementApps ${name} operation=${operation} service=management-apps ${stat}`);
+      }
+    }
+  });
+
+  it('graphs the secrets added and deleted, and the cleanup (items removed, DynamoDB calls) of both triggers', () => {
+    const graphed = graphedMetrics();
+    expect(graphed).toContain('ManagementApps SecretsAdded operation=addClientSecret service=management-apps Sum');
+    expect(graphed).toContain('ManagementApps SecretsDeleted operation=deleteClientSecret service=management-apps Sum');
+    for (const operation of ['cleanupStream', 'cleanupRedrive']) {
+      for (const name of ['ItemsRemoved', 'DynamoDBCalls', 'AppsCleanedUp']) {
+        expect(graphed).toContain(`ManagementApps ${name} operation=${operation} service=management-apps Sum`);
+      }
+    }
+    // 7 operations × 5, 2 secret metrics, 2 triggers × 3 cleanup metrics: nothing else, nothing twice.
+    expect(graphed).toHaveLength(7 * 5 + 2 + 2 * 3);
+    expect(new Set(graphed).size).toBe(graphed.length);
+  });
+
+  it('shows every alarm of the stack', () => {
+    const alarmIds = Object.keys(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarmIds).toHaveLength(13);
+    const shown = dashboardBody()
+      .widgets.filter((widget) => widget.type === 'alarm')
+      .flatMap((widget) => widget.properties.alarms as string[]);
+    expect(shown.sort()).toEqual(alarmIds.map((id) => `{GetAtt ${id}.Arn}`).sort());
+  });
+
+  it('reads the namespace the functions write to: POWERTOOLS_METRICS_NAMESPACE on every function', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) expect(fn.Properties.Environment.Variables.POWERTOOLS_METRICS_NAMESPACE).toBe('ManagementApps');
+  });
+});
+
+describe('tracing', () => {
+  it('stays off (BENCHMARKS.md: its figures and the decision): no TracingConfig, no X-Ray grant', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(fn.Properties.TracingConfig).toBeUndefined();
+    const actions = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      p.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => [s.Action].flat()),
+    );
+    expect(actions.filter((action) => action.startsWith('xray:'))).toEqual([]);
   });
 });
 
