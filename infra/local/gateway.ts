@@ -6,8 +6,11 @@
  * headers in `cookies[]`, and every name an own property, `__proto__` included, as in the JSON a Lambda
  * parses on AWS.
  *
- * What it answers itself: 404 for an unknown route, 413 past API Gateway's 10 MB payload limit, 429 past
- * the stage throttle (a token bucket, as API Gateway's), 500 if a handler throws. On AWS these answers
+ * What it answers itself: 404 for an unknown route, 413 past API Gateway's 10 MB payload limit or when
+ * the event would pass Lambda's 6 MB invoke request limit (Lambda refuses such an invoke, so no function
+ * runs), 429 past the stage throttle (a token bucket, as API Gateway's), 500 if the invocation fails (a
+ * handler that throws; in bundle mode also a timeout, a crashed instance, a response over Lambda's 6 MB,
+ * a throttled function). On AWS these answers
  * are API Gateway's own (`{"message":"Not Found"}` and the like, with `apigw-requestid` only): an HTTP
  * API has no gateway responses to reshape them. Locally they take the contract's shape instead
  * (`{"message", "error_code"}`, `X-Request-Id` equal to `apigw-requestid`), so that every answer a
@@ -17,20 +20,40 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { Throttling } from '../../shared/api-limits.ts';
-import { type Route, routeKey } from '../../shared/routes.ts';
+import { API_FUNCTION_SETTINGS } from '../../shared/function-settings.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
-interface BoundRoute {
-  route: Route;
+/** A route as the gateway needs it: from the route table (source mode) or the template (bundle mode). */
+export interface GatewayRoute {
+  method: string;
+  /** API Gateway path syntax: `{param}`. */
+  path: string;
+  /** The function's local name (createApp, readApps, …). */
+  function: string;
+}
+
+export interface RouteBinding {
+  route: GatewayRoute;
+  handler: LambdaHandler;
+  /** The function's timeout, for the context's deadline (default: the API functions' one definition). */
+  timeoutMs?: number;
+}
+
+interface BoundRoute extends RouteBinding {
   pattern: RegExp;
   params: string[];
-  handler: LambdaHandler;
+  timeoutMs: number;
 }
 
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
-const LAMBDA_TIMEOUT_MS = 10_000;
+/**
+ * Lambda's synchronous invoke request limit: 6 MB is 6,291,456 bytes of event JSON (a bigger invoke fails
+ * with RequestEntityTooLargeException "Request must be smaller than 6291456 bytes for the InvokeFunction
+ * operation"). The event holds the body as a JSON string, plus headers and the request context.
+ */
+export const LAMBDA_MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 
 function compile(path: string): { pattern: RegExp; params: string[] } {
   const params: string[] = [];
@@ -132,7 +155,7 @@ function toEvent(
   const { headers, cookies } = headersOf(req);
   const query = ownProperties(joinRepeated(url.searchParams));
   const now = new Date();
-  const key = routeKey(bound.route);
+  const key = `${bound.route.method} ${bound.route.path}`;
   return {
     version: '2.0',
     routeKey: key,
@@ -181,8 +204,12 @@ function tokenBucket({ rateLimit, burstLimit }: Throttling): () => boolean {
   };
 }
 
-export function createGateway(routes: { route: Route; handler: LambdaHandler }[], throttling: Throttling): Server {
-  const bound: BoundRoute[] = routes.map(({ route, handler }) => ({ route, handler, ...compile(route.path) }));
+export function createGateway(routes: RouteBinding[], throttling: Throttling): Server {
+  const bound: BoundRoute[] = routes.map((binding) => ({
+    ...binding,
+    timeoutMs: binding.timeoutMs ?? API_FUNCTION_SETTINGS.timeoutSeconds * 1000,
+    ...compile(binding.route.path),
+  }));
   const take = tokenBucket(throttling);
 
   return createServer(async (req, res) => {
@@ -201,7 +228,10 @@ export function createGateway(routes: { route: Route; handler: LambdaHandler }[]
       if (!take()) return sendOwn(res, 429, 'Too Many Requests', requestId);
       if (body === 'too-large') return sendOwn(res, 413, 'Request Entity Too Large', requestId);
       const event = toEvent(req, url, match.bound, match.values, body, requestId);
-      const result = await match.bound.handler(event, lambdaContext(match.bound.route.function, requestId, LAMBDA_TIMEOUT_MS));
+      // Lambda would refuse this invoke: API Gateway answers without any function running.
+      if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_REQUEST_BYTES)
+        return sendOwn(res, 413, 'Request Entity Too Large', requestId);
+      const result = await match.bound.handler(event, lambdaContext(match.bound.route.function, requestId, match.bound.timeoutMs));
       if (typeof result === 'string') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end(result);

@@ -1,7 +1,19 @@
 import type { Context } from 'aws-lambda';
+import { CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
+import { API_FUNCTION_SETTINGS } from '../../shared/function-settings.ts';
+
+/** The memory a function is deployed with (the one definition the stack reads too). */
+export function memorySizeOf(functionName: string): number {
+  return functionName === CLEANUP_FUNCTION.name ? CLEANUP_FUNCTION.memorySizeMb : API_FUNCTION_SETTINGS.memorySizeMb;
+}
 
 /** The Lambda context a local invocation gets: async handlers only, a real deadline. */
-export function lambdaContext(functionName: string, requestId: string, timeoutMs: number): Context {
+export function lambdaContext(
+  functionName: string,
+  requestId: string,
+  timeoutMs: number,
+  memorySizeMb = memorySizeOf(functionName),
+): Context {
   const deadline = Date.now() + timeoutMs;
   const fail = () => {
     throw new Error('Callbacks are not supported: handlers are async');
@@ -11,7 +23,7 @@ export function lambdaContext(functionName: string, requestId: string, timeoutMs
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(memorySizeMb),
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: 'local',

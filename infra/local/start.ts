@@ -1,5 +1,7 @@
 /**
- * `npm start`: the service on this machine, no AWS account and no Docker needed. A mistake a person can
+ * `npm start`: the service on this machine, no AWS account and no Docker needed. `npm start -- --bundled`
+ * runs the synthesized bundles with Lambda's execution model instead of the sources (runtime.ts).
+ * Arguments other than `--bundled` are refused, so a misspelt flag never silently starts source mode. A mistake a person can
  * fix (a bad variable, a busy port, an unusable or shared DATA_DIR, a broken JWKS file) ends the start
  * with one line on stderr and exit 1; anything else is a bug and keeps its stack trace.
  */
@@ -10,21 +12,23 @@ import { type LocalConfig, localConfigFromEnv, startLocalRuntime } from './runti
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-/** The environment read into a config; what it refuses (`PORT must be a port number`, …) is the whole message. */
-function readConfig(): LocalConfig {
+/** The environment and arguments read into a config; what it refuses (`PORT must be a port number`, …) is the whole message. */
+function readConfig(args: string[]): LocalConfig {
+  const unknown = args.filter((arg) => arg !== '--bundled');
+  if (unknown.length) throw new StartupError(`unknown argument ${unknown.join(' ')} (the only one is --bundled)`);
   try {
-    return localConfigFromEnv();
+    return { ...localConfigFromEnv(), bundled: args.includes('--bundled') };
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
 }
 
 try {
-  const localConfig = readConfig();
+  const localConfig = readConfig(process.argv.slice(2));
   if (localConfig.jwtJwksFile) checkJwksFile(localConfig.jwtJwksFile);
   lockDataDir(localConfig.dataDir);
   const runtime = await startLocalRuntime(localConfig);
-  const { config, baseUrl, dynamo, devIssuer } = runtime;
+  const { config, baseUrl, dynamo, devIssuer, bundled } = runtime;
   // Before the banner: whoever takes it as "ready" (a person, a test) may stop the runtime right away.
   let stopping = false;
   const stop = async (signal: string) => {
@@ -43,6 +47,9 @@ try {
     [
       '',
       'Management Apps API is running locally',
+      bundled
+        ? `  Mode         bundled: ${bundled.functions.map((fn) => fn.name).join(', ')} from their synthesized bundles, Lambda's execution model`
+        : '  Mode         source: the TypeScript handlers in this process (npm start -- --bundled runs the bundles)',
       `  API          ${baseUrl}/v1/management/applications`,
       `  DynamoDB     ${dynamo.endpoint}  table "${config.tableName}"`,
       `  Data         ${config.dataDir}`,
