@@ -44,6 +44,8 @@ export interface LocalConfig {
   throttling: Throttling;
   /** Bundle mode (`--bundled`): the synthesized bundles with Lambda's execution model. */
   bundled: boolean;
+  /** Bundle mode (`--assembly <dir>`): run this cloud assembly as it is, with no freshness check and no synth. */
+  assemblyDir?: string;
   /** Bundle mode: most instances of a function without reserved concurrency (LAMBDA_MAX_INSTANCES). */
   maxInstances: number;
 }
@@ -143,7 +145,12 @@ async function bundledFunctions(
   // Loaded only in bundle mode: source mode never pays for the CDK app.
   const { loadCloudAssembly } = await import('./bundled/cloud-assembly.ts');
   const { startBundledFunctions } = await import('./bundled/functions.ts');
-  const assembly = await loadCloudAssembly({ projectRoot: PROJECT_ROOT, dataDir: config.dataDir, tableName: config.tableName });
+  const assembly = await loadCloudAssembly({
+    projectRoot: PROJECT_ROOT,
+    dataDir: config.dataDir,
+    tableName: config.tableName,
+    assemblyDir: config.assemblyDir,
+  });
   // Each function's DynamoDB calls carry its name as access key id (bundled/environment.ts): the endpoint
   // holds them to the statements of the function's role in this template, resolved with the same names.
   const policies = policiesFromTemplate(assembly.template, assembly.functions, assembly.resolve);

@@ -1,5 +1,6 @@
 /**
- * The cloud assembly bundle mode runs: a fresh one if there is one (the project's `cdk.out` from
+ * The cloud assembly bundle mode runs: the one given (`--assembly <dir>`, as `cdk deploy --app cdk.out`
+ * deploys one: used as it is), else a fresh one if there is one (the project's `cdk.out` from
  * `npm run synth`, or the one the last bundle-mode start synthesized into DATA_DIR), else a new synth of
  * the CDK app, with bundling, into DATA_DIR/cdk.out. Fresh means its template is newer than every
  * source the bundles and the template come from. A log line says which happened.
@@ -9,8 +10,16 @@ import { join, relative } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { type CloudAssembly, readTemplate, templateFileOf } from './template.ts';
 
+/** The bundles come from functions/ and shared/, the template from the CDK app under infra/. */
 const SOURCE_DIRS = ['functions', 'shared', 'infra'];
-const SOURCE_FILES = ['package-lock.json', 'cdk.json'];
+/** Also read by the bundling: package.json's `imports` map (`#shared/*`), and esbuild's tsconfig.json. */
+const SOURCE_FILES = ['package-lock.json', 'package.json', 'tsconfig.json', 'cdk.json'];
+/**
+ * Under infra/ but read by neither the CDK app (infra/app.ts, stack.ts, config.ts, constructs/ import
+ * nothing from them) nor the bundles: the local runtime and the OpenAPI generator. Counting them would
+ * make every edit of the runtime cost a re-synth that changes nothing.
+ */
+const NOT_SOURCES = ['infra/local', 'infra/openapi'].map((dir) => join(...dir.split('/')));
 
 /** The newest modification time among the sources, in ms. */
 function newestSource(projectRoot: string): number {
@@ -18,6 +27,7 @@ function newestSource(projectRoot: string): number {
   const visit = (path: string) => {
     const stat = statSync(path);
     if (stat.isDirectory()) {
+      if (NOT_SOURCES.includes(relative(projectRoot, path))) return;
       for (const entry of readdirSync(path)) visit(join(path, entry));
     } else newest = Math.max(newest, stat.mtimeMs);
   };
@@ -34,6 +44,12 @@ function templateTime(dir: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether `dir` holds an assembly whose template is newer than every source of the project. */
+export function isFresh(projectRoot: string, dir: string): boolean {
+  const at = templateTime(dir);
+  return at !== undefined && at > newestSource(projectRoot);
 }
 
 /** Synthesizes the CDK app with bundling into `outdir` (what `cdk synth` does, in this process). */
@@ -62,12 +78,20 @@ export interface LoadOptions {
   tableName: string;
   /** Synthesize even if a fresh assembly exists. */
   forceSynth?: boolean;
+  /** Run this cloud assembly as it is: no freshness check, no synth (`--assembly <dir>`). */
+  assemblyDir?: string;
   log?: (message: string) => void;
 }
 
 export async function loadCloudAssembly(options: LoadOptions): Promise<CloudAssembly & { synthesized: boolean; synthMs?: number }> {
   const { projectRoot, dataDir, tableName } = options;
   const log = options.log ?? ((message: string) => console.log(message));
+  if (options.assemblyDir) {
+    // As `cdk deploy --app <dir>` deploys it: whatever the sources say now, this template and its assets.
+    const assembly = readTemplate(options.assemblyDir, { tableName });
+    log(`bundle mode: running the cloud assembly ${options.assemblyDir} as it is (--assembly: no freshness check, no synth)`);
+    return { ...assembly, synthesized: false };
+  }
   const sourcesAt = newestSource(projectRoot);
   const own = join(dataDir, 'cdk.out');
   const candidates = [join(projectRoot, 'cdk.out'), own];
