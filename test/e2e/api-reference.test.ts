@@ -3,13 +3,14 @@
  * from this tree, GET /docs a page served from node_modules with no CDN. Plain fetch, not fixtures/api.ts:
  * these are local conveniences, not operations of the document.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../infra/openapi/document.ts';
-import { runtime } from '../fixtures/tokens.ts';
+import { localOnly, NEEDS, target } from '../fixtures/target.ts';
 
-const get = (path: string, init?: RequestInit) => fetch(`${runtime().baseUrl}${path}`, init);
+const get = (path: string, init?: RequestInit) => fetch(`${target().baseUrl}${path}`, init);
 
-describe('the local API reference', () => {
+// A deployment is API Gateway: it serves the operations only, not these local conveniences.
+localOnly(NEEDS.localPages).describe('the local API reference', () => {
   it('GET /openapi.json is the generated document, its server this runtime', async () => {
     const res = await get('/openapi.json');
     expect(res.status).toBe(200);

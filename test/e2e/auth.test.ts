@@ -3,7 +3,8 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { signJwt } from '../../infra/local/jwt-sign.ts';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
-import { adminToken, claims, runtime, token } from '../fixtures/tokens.ts';
+import { localOnly, NEEDS } from '../fixtures/target.ts';
+import { adminToken, claims, payloadOf, permissionsToken, runtime, token } from '../fixtures/tokens.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
@@ -14,7 +15,8 @@ function withoutClaim(name: string) {
   return signJwt(payload, runtime().key.privateKeyPem, runtime().key.kid);
 }
 
-const invalidTokens: [string, () => string][] = [
+/** Made with the test signing key, which only the local runtime trusts. */
+const forgedWithTheTestKey: [string, () => string][] = [
   ['expired', () => token({ role: 'Admin', exp: now() - 120 })],
   ['without exp', () => withoutClaim('exp')],
   ['not yet valid (nbf)', () => token({ role: 'Admin', nbf: now() + 300 })],
@@ -25,7 +27,6 @@ const invalidTokens: [string, () => string][] = [
   ['empty tid', () => token({ role: 'Admin', tid: '' })],
   ['absurdly long tid', () => token({ role: 'Admin', tid: 't'.repeat(257) })],
   ['tid that is not a string', () => token({ role: 'Admin', tid: 42 })],
-  ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims({ role: 'Admin' }))}.`],
   [
     'HS256 signed with the public key',
     () => {
@@ -39,35 +40,47 @@ const invalidTokens: [string, () => string][] = [
     'signed by another key under the trusted kid',
     () => signJwt(claims({ role: 'Admin' }), runtime().strangerKey.privateKeyPem, runtime().key.kid),
   ],
+];
+
+/** Made from a valid token of the service's own issuer (the token command's, against a deployment). */
+const spoiledValidTokens: [string, () => string][] = [
+  ['alg none', () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payloadOf(adminToken(uniqueTenant())))}.`],
   [
     'tampered payload',
     () => {
-      const [header, , signature] = token({ tid: 'tenant-a' }).split('.');
-      return `${header}.${b64(claims({ tid: 'tenant-b', role: 'Admin' }))}.${signature}`;
+      const reader = permissionsToken(uniqueTenant(), ['apps:read']);
+      const [header, payload, signature] = reader.split('.');
+      const forged = { ...payloadOf(reader), tid: uniqueTenant(), role: ['Admin'], permissions: ['apps:create', 'apps:read'] };
+      expect(b64(forged)).not.toBe(payload);
+      return `${header}.${b64(forged)}.${signature}`;
     },
   ],
   ['garbage', () => 'not-a-jwt'],
 ];
 
+async function expectRejectedEverywhere(make: () => string) {
+  const tenant = uniqueTenant();
+  const bad = make();
+  for (const [method, path, body] of [
+    ['POST', APPS, { app_name: 'a' }],
+    ['GET', APPS, undefined],
+    ['PUT', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { app_name: 'b' }],
+    ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
+    ['GET', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
+    ['POST', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets`, undefined],
+    ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets/000000000000000000000000`, undefined],
+  ] as const) {
+    const res = await call(method, path, { token: bad, body });
+    expect(res.status, `${method} ${path}`).toBe(401);
+    expect(res.body).toEqual({ message: 'Invalid token', error_code: 401 });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  }
+  expect((await call('GET', APPS, { token: adminToken(tenant) })).body.result).toEqual([]);
+}
+
 describe('401: invalid tokens', () => {
-  it.each(invalidTokens)('%s', async (_, make) => {
-    const tenant = uniqueTenant();
-    for (const [method, path, body] of [
-      ['POST', APPS, { app_name: 'a' }],
-      ['GET', APPS, undefined],
-      ['PUT', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, { app_name: 'b' }],
-      ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
-      ['GET', `${APPS}/01m8c9a932zdsepkhrpqvj03dn`, undefined],
-      ['POST', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets`, undefined],
-      ['DELETE', `${APPS}/01m8c9a932zdsepkhrpqvj03dn/secrets/000000000000000000000000`, undefined],
-    ] as const) {
-      const res = await call(method, path, { token: make(), body });
-      expect(res.status, `${method} ${path}`).toBe(401);
-      expect(res.body).toEqual({ message: 'Invalid token', error_code: 401 });
-      expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-    }
-    expect((await call('GET', APPS, { token: adminToken(tenant) })).body.result).toEqual([]);
-  });
+  localOnly(NEEDS.signingKey).it.each(forgedWithTheTestKey)('%s', (_, make) => expectRejectedEverywhere(make));
+  it.each(spoiledValidTokens)('%s', (_, make) => expectRejectedEverywhere(make));
 
   it('answers a bare Bearer challenge when there is no Authorization header', async () => {
     const res = await call('GET', APPS);
@@ -82,7 +95,7 @@ describe('401: invalid tokens', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   });
 
-  it('accepts a token within the clock skew', async () => {
+  localOnly(NEEDS.signingKey).it('accepts a token within the clock skew', async () => {
     const res = await call('GET', APPS, { token: token({ role: 'Admin', tid: uniqueTenant(), exp: now() - 5 }) });
     expect(res.status).toBe(200);
   });
@@ -102,7 +115,7 @@ describe('403: valid token without the permission', () => {
   it.each(operations)('%s needs %s', async (method, path, body, permission) => {
     const others = ['apps:create', 'apps:read', 'apps:edit', 'apps:delete'].filter((p) => p !== permission);
     const res = await call(method, path, {
-      token: token({ tid: uniqueTenant(), role: ['Viewer'], permissions: others, scope: 'openid profile' }),
+      token: permissionsToken(uniqueTenant(), others, { role: ['Viewer'], scope: 'openid profile' }),
       body,
     });
     expect(res.status).toBe(403);
@@ -112,7 +125,7 @@ describe('403: valid token without the permission', () => {
 
   it('checks the token before the body (401/403 before 415)', async () => {
     const res = await call('POST', APPS, {
-      token: token({ tid: uniqueTenant() }),
+      token: permissionsToken(uniqueTenant(), ['apps:read']),
       rawBody: 'x',
       headers: { 'content-type': 'text/plain' },
     });

@@ -3,17 +3,20 @@
  * stream and cleanup function remove everything the app owned: 10,000 extra role assignments included.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { batchWrite } from '../../shared/db/batch-write.ts';
 import { keys } from '../../shared/db/keys.ts';
 import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { collectionSize as countCollection, testDb } from '../fixtures/db.ts';
 import { deleteItemFromOutside } from '../fixtures/outside-writer.ts';
+import { localOnly, NEEDS } from '../fixtures/target.ts';
 import { adminToken, runtime } from '../fixtures/tokens.ts';
 
-const { doc, tableName } = testDb();
+/** The table, opened on first use: there is none to open when the suite tests a deployment. */
+let opened: ReturnType<typeof testDb> | undefined;
+const db = () => (opened ??= testDb());
 
-const collectionSize = (tenantId: string, appId: string) => countCollection(doc, tableName, tenantId, appId);
+const collectionSize = (tenantId: string, appId: string) => countCollection(db().doc, db().tableName, tenantId, appId);
 
 /** Polls until the collection is empty; the bound is generous, the assertion is emptiness, not speed. */
 async function becomesEmpty(tenantId: string, appId: string, timeoutMs = 240_000): Promise<number> {
@@ -25,7 +28,8 @@ async function becomesEmpty(tenantId: string, appId: string, timeoutMs = 240_000
   }
 }
 
-describe('delete, then event-driven cleanup', () => {
+// Seeding 10,000 role assignments, and deleting as an outside writer, both go to the table itself.
+localOnly(NEEDS.table).describe('delete, then event-driven cleanup', () => {
   it('removes 10,000 role assignments, the client record and the claims; neighbours stay', { timeout: 300_000 }, async () => {
     const tenant = uniqueTenant('bulk');
     const subdomain = uniqueLabel('bulk');
@@ -51,7 +55,7 @@ describe('delete, then event-driven cleanup', () => {
         },
       },
     }));
-    await batchWrite(doc, tableName, extra);
+    await batchWrite(db().doc, db().tableName, extra);
     expect(await collectionSize(tenant, app.app_id)).toBe(10_003);
 
     const started = Date.now();
@@ -84,7 +88,7 @@ describe('delete, then event-driven cleanup', () => {
     ).body.result;
     expect(await collectionSize(tenant, app.app_id)).toBe(4);
     const key = keys.app(tenant, app.app_id);
-    await deleteItemFromOutside(runtime().dynamoEndpoint, tableName, key);
+    await deleteItemFromOutside(runtime().dynamoEndpoint, db().tableName, key);
     expect(await becomesEmpty(tenant, app.app_id, 60_000)).toBe(0);
   });
 });

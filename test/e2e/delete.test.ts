@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { adminToken, token } from '../fixtures/tokens.ts';
+import { adminToken, permissionsToken } from '../fixtures/tokens.ts';
 
 describe('DELETE /v1/management/applications/{app_id}', () => {
   it('deletes the app (204, empty body) and frees its subdomain and domain', async () => {
@@ -9,7 +9,10 @@ describe('DELETE /v1/management/applications/{app_id}', () => {
     const custom_domain = `${subdomain}.example.com`;
     const app = (await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'doomed', subdomain, custom_domain } })).body
       .result;
-    const res = await call('DELETE', `${APPS}/${app.app_id}`, { token: token({ tid: tenant, scope: 'apps:delete' }) });
+    const res = await call('DELETE', `${APPS}/${app.app_id}`, {
+      // Locally the grant comes as a scope, the form an OAuth client credential carries.
+      token: permissionsToken(tenant, ['apps:delete'], { permissions: undefined, scope: 'apps:delete' }),
+    });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(res.headers.get('content-type')).toBeNull();

@@ -6,6 +6,7 @@ import { keys } from '../../shared/db/keys.ts';
 import { idempotencyKeyHash } from '../../shared/service/idempotency.ts';
 import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
 import { testDb } from '../fixtures/db.ts';
+import { localOnly, NEEDS } from '../fixtures/target.ts';
 import { adminToken } from '../fixtures/tokens.ts';
 
 describe('Idempotency-Key', () => {
@@ -84,7 +85,7 @@ describe('Idempotency-Key', () => {
     }
   });
 
-  it('keeps neither the secret nor the key readable at rest', async () => {
+  localOnly(NEEDS.table).it('keeps neither the secret nor the key readable at rest', async () => {
     const tenant = uniqueTenant();
     const key = crypto.randomUUID();
     const res = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 's' }, headers: { 'idempotency-key': key } });

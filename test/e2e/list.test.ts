@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
-import { adminToken, token } from '../fixtures/tokens.ts';
+import { adminToken, permissionsToken } from '../fixtures/tokens.ts';
 
 const secrets: string[] = [];
 
@@ -19,7 +19,7 @@ describe('GET /v1/management/applications', () => {
   it('lists the tenant apps oldest first, without secrets', async () => {
     const tenant = uniqueTenant();
     const ids = await createApps(tenant, 3);
-    const res = await call('GET', APPS, { token: token({ tid: tenant, permissions: ['apps:read'] }) });
+    const res = await call('GET', APPS, { token: permissionsToken(tenant, ['apps:read']) });
     expect(res.status).toBe(200);
     expect(res.body.result.map((a: { app_id: string }) => a.app_id)).toEqual(ids);
     expect(res.body.result.map((a: { app_name: string }) => a.app_name)).toEqual(['app 0', 'app 1', 'app 2']);

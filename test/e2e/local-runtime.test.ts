@@ -16,6 +16,7 @@ import { createTokenVerifier } from '../../shared/auth/verifier.ts';
 import { collectionSize } from '../fixtures/db.ts';
 import { makeTestKey } from '../fixtures/keys.ts';
 import { type SpawnedRuntime, spawnRuntime } from '../fixtures/spawn-runtime.ts';
+import { localOnly, NEEDS } from '../fixtures/target.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-newcomer-'));
@@ -86,7 +87,7 @@ afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
 });
 
-describe('the local runtime as a newcomer runs it', () => {
+localOnly(NEEDS.ownRuntime).describe('the local runtime as a newcomer runs it', () => {
   it('prints its endpoints, serves dev tokens, keeps data across a restart and stops cleanly', { timeout: 60_000 }, async () => {
     const first = await start();
     expect(first.output()).toMatch(/DynamoDB\s+http:\/\/127\.0\.0\.1:\d+\s+table "management-apps"/);

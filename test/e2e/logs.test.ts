@@ -3,8 +3,9 @@
  * once (the local runtime does; so does any Node server): nothing per request lives on the shared logger.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
+import { localOnly, NEEDS } from '../fixtures/target.ts';
 import { adminToken, runtime, token } from '../fixtures/tokens.ts';
 
 async function logLinesFor(requestIds: string[], message = 'request completed'): Promise<Map<string, Record<string, unknown>>> {
@@ -20,7 +21,7 @@ async function logLinesFor(requestIds: string[], message = 'request completed'):
   return found;
 }
 
-describe('access log', () => {
+localOnly(NEEDS.log).describe('access log', () => {
   it('attributes each line to its own request under concurrency', async () => {
     const calls = Array.from({ length: 30 }, (_, i) => {
       const tenant = uniqueTenant(`log${i}`);

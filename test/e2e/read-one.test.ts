@@ -1,7 +1,7 @@
 /** GET /v1/management/applications/{app_id} (contract §9): the App and its ETag, never a secret. */
 import { describe, expect, it } from 'vitest';
 import { APPS, call, uniqueTenant } from '../fixtures/api.ts';
-import { adminToken, token } from '../fixtures/tokens.ts';
+import { adminToken, permissionsToken } from '../fixtures/tokens.ts';
 
 async function create(tenant: string, body: Record<string, unknown> = {}) {
   const res = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'Readable', ...body } });
@@ -9,7 +9,7 @@ async function create(tenant: string, body: Record<string, unknown> = {}) {
   return res.body.result;
 }
 
-const reader = (tenant: string) => token({ tid: tenant, permissions: ['apps:read'] });
+const reader = (tenant: string) => permissionsToken(tenant, ['apps:read']);
 
 describe('GET /v1/management/applications/{app_id}', () => {
   it('answers the app as the list shows it, with its ETag and the contract headers, never the secret', async () => {
@@ -69,7 +69,7 @@ describe('GET /v1/management/applications/{app_id}', () => {
   it('403 without apps:read, even with every other permission', async () => {
     const tenant = uniqueTenant();
     const app = await create(tenant);
-    const allButRead = token({ tid: tenant, permissions: ['apps:create', 'apps:edit', 'apps:delete'] });
+    const allButRead = permissionsToken(tenant, ['apps:create', 'apps:edit', 'apps:delete']);
     const res = await call('GET', `${APPS}/${app.app_id}`, { token: allButRead });
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ message: 'Missing permission: apps:read', error_code: 403 });

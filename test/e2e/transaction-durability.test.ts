@@ -16,12 +16,13 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { ensureTable, localDynamoClient } from '../../infra/local/dynamodb.ts';
 import { CaptureProxy } from '../../infra/local/stream/capture-proxy.ts';
 import { ChangeStream } from '../../infra/local/stream/change-stream.ts';
 import { IntentLog } from '../../infra/local/transactions/intent-log.ts';
 import { type SpawnedRuntime, spawnRuntime } from '../fixtures/spawn-runtime.ts';
+import { localOnly, NEEDS } from '../fixtures/target.ts';
 import { runtime } from '../fixtures/tokens.ts';
 
 const TABLE = 'durable-transactions';
@@ -61,7 +62,7 @@ afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
-describe('a transaction cut short by SIGKILL', () => {
+localOnly(NEEDS.ownRuntime).describe('a transaction cut short by SIGKILL', () => {
   it('is complete after a restart: every item in its after state, each stream record once, its token kept', {
     timeout: 90_000,
   }, async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APPS, call, uniqueLabel, uniqueTenant } from '../fixtures/api.ts';
-import { adminToken, token } from '../fixtures/tokens.ts';
+import { adminToken, permissionsToken } from '../fixtures/tokens.ts';
 
 async function create(tenant: string, body: Record<string, unknown> = {}) {
   const res = await call('POST', APPS, { token: adminToken(tenant), body: { app_name: 'Original', ...body } });
@@ -21,7 +21,7 @@ describe('PUT /v1/management/applications/{app_id}', () => {
       refresh_token_invalidation_trigger_configuration: { invalidateOnMemberSuspension: false, invalidateOnMemberRoleUpdate: false },
     });
     const res = await call('PUT', `${APPS}/${app.app_id}`, {
-      token: token({ tid: tenant, permissions: ['apps:edit'] }),
+      token: permissionsToken(tenant, ['apps:edit']),
       body: {
         app_name: 'Renamed',
         app_description: null,

@@ -8,14 +8,26 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProvidedContext } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { makeTestKey } from '../fixtures/keys.ts';
+import { startTokenPool } from '../fixtures/token-pool.ts';
 
 export const TEST_ISSUER = 'https://issuer.test.example';
 export const TEST_TABLE = 'management-apps-test';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The service under test: this run's local runtime, or the deployment E2E_API_URL names. */
+    target: {
+      baseUrl: string;
+      external: boolean;
+      /** E2E_TOKEN_COMMAND; empty locally, where tokens are signed with the test key. */
+      tokenCommand: string;
+      /** The folder of fresh tenants whose Admin tokens were made ahead (token-pool.ts); empty when none. */
+      tokenPool: string;
+    };
+    /** Provided only when the suite runs against the local runtime it spawned. */
     runtime: {
       baseUrl: string;
       dynamoEndpoint: string;
@@ -49,7 +61,58 @@ function waitForReady(child: ChildProcess, logFile: string): Promise<{ baseUrl: 
   });
 }
 
+/**
+ * E2E_API_URL points the suite at a running service: nothing is spawned, and tokens come from
+ * E2E_TOKEN_COMMAND. Both or neither: a URL without a way to get tokens could only fail every test.
+ */
+function externalTarget(): ProvidedContext['target'] | undefined {
+  const apiUrl = process.env.E2E_API_URL?.trim();
+  const tokenCommand = process.env.E2E_TOKEN_COMMAND?.trim();
+  if (!apiUrl && !tokenCommand) return undefined;
+  if (!apiUrl || !tokenCommand) throw new Error('E2E_API_URL and E2E_TOKEN_COMMAND go together: set both to test a deployment, or neither');
+  const url = new URL(apiUrl);
+  // Paths are appended to it ("/v1/management/applications"), so a stage prefix is kept, a trailing slash not.
+  return { baseUrl: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, external: true, tokenCommand, tokenPool: '' };
+}
+
+/**
+ * Against a deployment: E2E_TOKEN_POOL (default 60) Admin tokens of fresh tenants kept ready ahead of the
+ * tests, made E2E_TOKEN_PARALLEL (default 2) at a time; 0 turns the pool off (every token made where asked).
+ */
+async function startPool(target: ProvidedContext['target']) {
+  const ahead = Number(process.env.E2E_TOKEN_POOL ?? 60);
+  if (!(ahead > 0)) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'mgmt-apps-token-pool-'));
+  const prefix = `e2e-${Date.now().toString(36)}`;
+  const pool = startTokenPool(target.tokenCommand, dir, { ahead, parallel: Number(process.env.E2E_TOKEN_PARALLEL ?? 2), prefix });
+  const started = Date.now();
+  try {
+    await pool.warm;
+  } catch (error) {
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  console.error(`token pool: ${ahead} Admin tokens of fresh tenants ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { dir, pool, started };
+}
+
 export default async function setup(project: TestProject) {
+  const external = externalTarget();
+  if (external) {
+    console.error(`e2e against ${external.baseUrl}, tokens from: ${external.tokenCommand}`);
+    const pooled = await startPool(external);
+    project.provide('target', { ...external, tokenPool: pooled?.dir ?? '' });
+    return async () => {
+      if (!pooled) return;
+      await pooled.pool.stop();
+      const { made, claimed } = pooled.pool.stats();
+      console.error(
+        `token pool: ${claimed} tenants handed out, ${made} tokens made in ${((Date.now() - pooled.started) / 1000).toFixed(0)} s`,
+      );
+      rmSync(pooled.dir, { recursive: true, force: true });
+    };
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'mgmt-apps-test-'));
   const key = makeTestKey('test-key-1');
   const stranger = makeTestKey('stranger-key');
@@ -75,6 +138,7 @@ export default async function setup(project: TestProject) {
   });
   const { baseUrl, dynamoEndpoint } = await waitForReady(child, logFile);
 
+  project.provide('target', { baseUrl, external: false, tokenCommand: '', tokenPool: '' });
   project.provide('runtime', {
     baseUrl,
     dynamoEndpoint,
