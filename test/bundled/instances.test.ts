@@ -149,13 +149,22 @@ describe('bundle mode instances', () => {
     await first;
     expect(reserved.instances).toHaveLength(1);
     expect(lines.some((line) => line.includes('"errorType":"TooManyRequestsException"'))).toBe(true);
+  });
 
-    // Without reserved concurrency, the local cap (LAMBDA_MAX_INSTANCES) applies.
-    const { pool: capped } = pool(probeFunction(), 2);
-    const busy = [capped.invoke({ action: 'sleep', ms: 400 }), capped.invoke({ action: 'sleep', ms: 400 })];
-    expect((await failure(capped.invoke({}))).errorType).toBe('TooManyRequestsException');
-    await Promise.all(busy);
+  it('past the local cap without reserved concurrency, an invocation waits for a free instance: no throttle', async () => {
+    // LAMBDA_MAX_INSTANCES stands in for the account's unreserved pool, which AWS would not exhaust here.
+    const { pool: capped, lines } = pool(probeFunction(), 2);
+    const answers = (await Promise.all([
+      capped.invoke({ action: 'sleep', ms: 300 }),
+      capped.invoke({ action: 'sleep', ms: 300 }),
+      capped.invoke({}),
+    ])) as Probe[];
     expect(capped.instances).toHaveLength(2);
+    expect(capped.throttles).toBe(0);
+    expect(capped.queued).toBe(1);
+    // The third ran on one of the two instances, after its first invocation: its second served.
+    expect(answers[2]?.served).toBe(2);
+    expect(reports(lines).filter((line) => line.includes('Init Duration'))).toHaveLength(2);
   });
 
   it('kills an instance at the timeout, logs it as Lambda does, and cold-starts the next invocation', async () => {
