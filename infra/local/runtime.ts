@@ -27,6 +27,7 @@ import { createGateway, type LambdaHandler, type RouteBinding } from './gateway.
 import { IamEnforcer } from './iam/enforcer.ts';
 import { missingStreamPermissions, policiesFromTemplate } from './iam/template-policies.ts';
 import { closeServer, listenOn } from './listen.ts';
+import { StartupError } from './preflight.ts';
 import { LocalSchedule, type ScheduledHandler } from './schedule.ts';
 import { LocalEventSourceMapping, type StreamHandler } from './stream/event-source-mapping.ts';
 
@@ -158,8 +159,10 @@ async function bundledFunctions(
   const stream = dynamo.capture.streamOf(config.tableName).arn;
   const missing = missingStreamPermissions(policies, CLEANUP_FUNCTION.name, stream);
   if (missing.length) {
-    // On AWS the event source mapping could not be created; locally it runs, with this line to say so.
-    console.log(JSON.stringify({ level: 'ERROR', message: 'the cleanup role cannot read the table stream', missing }));
+    // On AWS CreateEventSourceMapping fails on such a role and the deployment rolls back: no start here either.
+    throw new StartupError(
+      `bundle mode: the ${CLEANUP_FUNCTION.name} role cannot read the table stream (missing ${missing.map((p) => p.action).join(', ')}), so its event source mapping could not be created`,
+    );
   }
   const pools = startBundledFunctions(
     assembly,

@@ -196,3 +196,27 @@ describe('deleteApp without dynamodb:DeleteItem in its policy (bundle mode, the 
     expect(deletes?.failureMessages.join('\n')).toMatch(/expected 500 to be 204/);
   });
 });
+
+describe('cleanupApp without dynamodb:GetRecords on the stream (bundle mode)', { timeout: 120_000 }, () => {
+  it('refuses to start, as CreateEventSourceMapping refuses such a role and the deployment rolls back', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'mgmt-apps-stream-grant-'));
+    try {
+      const assemblyDir = join(work, 'cdk.out');
+      cpSync(await freshAssembly(), assemblyDir, { recursive: true });
+      expect(removeGrant(assemblyDir, 'Cleanup', 'dynamodb:GetRecords')).toBe(1);
+      const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', DYNAMODB_PORT: '0', DATA_DIR: join(work, 'data') };
+      for (const name of ['JWT_ISSUER', 'JWT_JWKS_FILE', 'JWT_JWKS_URI', 'JWT_AUDIENCE', 'TABLE_NAME']) delete env[name];
+      const refused = await spawnRuntime(env, ['--bundled', '--assembly', assemblyDir]).then(
+        (started) => {
+          started.child.kill('SIGKILL');
+          return 'started';
+        },
+        (error: Error) => error.message,
+      );
+      expect(refused).toMatch(/^exited 1: /);
+      expect(refused).toContain('bundle mode: the cleanupApp role cannot read the table stream (missing dynamodb:GetRecords)');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
