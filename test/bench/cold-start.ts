@@ -26,7 +26,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { build } from 'esbuild';
-import { BUNDLING } from '../../infra/constructs/app-function.ts';
 import { loadCloudAssembly } from '../../infra/local/bundled/cloud-assembly.ts';
 import { instanceEnvironment, type LocalOverrides } from '../../infra/local/bundled/environment.ts';
 import { FunctionPool } from '../../infra/local/bundled/pool.ts';
@@ -35,6 +34,7 @@ import { ensureDevIssuer } from '../../infra/local/dev-issuer.ts';
 import type { GatewayRoute } from '../../infra/local/gateway.ts';
 import { CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
 import { FUNCTIONS } from '../../shared/routes.ts';
+import { STACK_ESBUILD_OPTIONS } from './stack-esbuild.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RUNS = Number(process.env.BENCH_COLD_RUNS ?? 20);
@@ -75,15 +75,7 @@ async function bundle(input: { entry: string } | { source: string }, outdir: str
       ? { entryPoints: [join(ROOT, input.entry)] }
       : { stdin: { contents: input.source, resolveDir: ROOT, sourcefile: 'floor.mjs', loader: 'js' as const } }),
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: BUNDLING.format,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    sourcemap: BUNDLING.sourceMap,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
+    ...STACK_ESBUILD_OPTIONS,
     logLevel: 'error',
   });
   return outfile;

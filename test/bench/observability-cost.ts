@@ -19,10 +19,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Plugin } from 'esbuild';
-import { BUNDLING } from '../../infra/constructs/app-function.ts';
 import { CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
 import { FUNCTIONS } from '../../shared/routes.ts';
 import { synth } from '../infra/fixtures.ts';
+import { STACK_ESBUILD_OPTIONS } from './stack-esbuild.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const RUNS = Number(process.env.BENCH_INIT_RUNS ?? 20);
@@ -76,16 +76,7 @@ async function bundle(entry: string, variant: Variant, outdir: string, tracerMod
   await build({
     entryPoints: [join(ROOT, entry)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: BUNDLING.format,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    keepNames: BUNDLING.keepNames,
-    sourcemap: BUNDLING.sourceMap,
-    mainFields: [...BUNDLING.mainFields],
-    banner: { js: BUNDLING.banner },
-    // bundleAwsSDK: nothing is external.
+    ...STACK_ESBUILD_OPTIONS,
     plugins: variant === 'none' ? [withoutMetrics] : variant === 'tracer' ? [withTracer] : [],
     nodePaths: variant === 'tracer' ? [tracerModules] : [],
     logLevel: 'error',
