@@ -1,17 +1,18 @@
 /**
- * `npm start -- --bundled` for real: the CDK app synthesized with bundling (once, the slow part), every
+ * `npm start -- --bundled` for real: the CDK app synthesized with bundling (once per run, the slow part), every
  * function from its esbuild bundle in instances of its own. The API's whole life cycle and the cleanup
  * on the stream run through the template's routes and functions, with Lambda's log lines and each
  * function held to its role's policy on the local DynamoDB; a request over Lambda's 6 MB invoke limit is
  * answered by the gateway.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signJwt } from '../../infra/local/jwt-sign.ts';
+import { freshAssembly } from '../fixtures/fresh-assembly.ts';
 import { makeTestKey } from '../fixtures/keys.ts';
 
 const ISSUER = 'https://issuer.bundled.test.example';
@@ -40,6 +41,9 @@ describe('npm start -- --bundled', { timeout: 60_000 }, () => {
     });
 
   beforeAll(async () => {
+    // The run's one synth (or the project's fresh cdk.out), placed where a previous bundle-mode start on
+    // this DATA_DIR would have left it: the start takes the reuse path, as it does after `npm run synth`.
+    cpSync(await freshAssembly(), join(dataDir, 'cdk.out'), { recursive: true });
     const jwksFile = join(dataDir, 'jwks.json');
     writeFileSync(jwksFile, JSON.stringify({ keys: [key.publicJwk] }));
     child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--bundled'], {
@@ -55,7 +59,6 @@ describe('npm start -- --bundled', { timeout: 60_000 }, () => {
     });
     child.stdout?.on('data', (chunk) => (output += chunk));
     child.stderr?.on('data', (chunk) => (output += chunk));
-    // Synthesizing with bundling takes a while on a busy machine (once per run of this file).
     while (!/API\s+http:\/\/127\.0\.0\.1:\d+\//.test(output)) {
       if (child.exitCode !== null) throw new Error(`bundle mode did not start:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -7,34 +7,17 @@
  * changes, so a create and a read still work.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFresh, synthesize } from '../../infra/local/bundled/cloud-assembly.ts';
 import { templateFileOf } from '../../infra/local/bundled/template.ts';
 import { ensureDevIssuer, mintDevToken } from '../../infra/local/dev-issuer.ts';
+import { freshAssembly } from '../fixtures/fresh-assembly.ts';
 import { type SpawnedRuntime, spawnRuntime } from '../fixtures/spawn-runtime.ts';
 
 const PROJECT_ROOT = resolve(import.meta.dirname, '../..');
 const APPS = '/v1/management/applications';
-/** A synth of this test's own, kept between runs: reused while fresh, as bundle mode reuses DATA_DIR/cdk.out. */
-const SYNTH_CACHE = join(tmpdir(), 'mgmt-apps-grant-removal-cdk.out');
-
-/** A fresh cloud assembly: the project's cdk.out or this test's cached synth, else one synth (about a minute). */
-async function freshAssembly(): Promise<string> {
-  for (const dir of [join(PROJECT_ROOT, 'cdk.out'), SYNTH_CACHE]) if (isFresh(PROJECT_ROOT, dir)) return dir;
-  const outdir = mkdtempSync(join(tmpdir(), 'mgmt-apps-synth-'));
-  await synthesize(PROJECT_ROOT, outdir);
-  rmSync(SYNTH_CACHE, { recursive: true, force: true });
-  try {
-    renameSync(outdir, SYNTH_CACHE);
-    return SYNTH_CACHE;
-  } catch {
-    return outdir; // another run took the cache's place meanwhile: this synth is as good
-  }
-}
-
 interface Resource {
   Type: string;
   Properties?: Record<string, unknown>;
