@@ -1,11 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { CLEANUP_FUNCTION } from '../../shared/cleanup/event-source.ts';
-import { API_FUNCTION_SETTINGS } from '../../shared/function-settings.ts';
+import { API_FUNCTION_SETTINGS, type FunctionSettings } from '../../shared/function-settings.ts';
 
-/** The memory a function is deployed with (the one definition the stack reads too). */
-export function memorySizeOf(functionName: string): number {
-  return functionName === CLEANUP_FUNCTION.name ? CLEANUP_FUNCTION.memorySizeMb : API_FUNCTION_SETTINGS.memorySizeMb;
+/** The memory and timeout a function is deployed with (the one definition the stack reads too). */
+export function settingsOf(functionName: string): FunctionSettings {
+  return functionName === CLEANUP_FUNCTION.name ? CLEANUP_FUNCTION : API_FUNCTION_SETTINGS;
 }
+
+export const memorySizeOf = (functionName: string): number => settingsOf(functionName).memorySizeMb;
+export const timeoutMsOf = (functionName: string): number => settingsOf(functionName).timeoutSeconds * 1000;
 
 /** The Lambda context a local invocation gets: async handlers only, a real deadline. */
 export function lambdaContext(

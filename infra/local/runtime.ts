@@ -16,7 +16,6 @@ import { DEFAULT_THROTTLING, type Throttling } from '../../shared/api-limits.ts'
 import { CLEANUP_EVENT_SOURCE, CLEANUP_FUNCTION, CLEANUP_REDRIVE } from '../../shared/cleanup/event-source.ts';
 import { DEFAULT_AUDIENCE } from '../../shared/config.ts';
 import { DEFAULT_TABLE_NAME } from '../../shared/db/table.ts';
-import { API_FUNCTION_SETTINGS } from '../../shared/function-settings.ts';
 import { FUNCTIONS, type FunctionName, ROUTES } from '../../shared/routes.ts';
 import type { BundledFunctions } from './bundled/functions.ts';
 import type { BundledFunction, CloudAssembly } from './bundled/template.ts';
@@ -26,6 +25,7 @@ import { ensureTable, type LocalDynamo, startLocalDynamo } from './dynamodb.ts';
 import { createGateway, type LambdaHandler, type RouteBinding } from './gateway.ts';
 import { IamEnforcer } from './iam/enforcer.ts';
 import { missingStreamPermissions, policiesFromTemplate } from './iam/template-policies.ts';
+import { timeoutMsOf } from './lambda-context.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { StartupError } from './preflight.ts';
 import { LocalSchedule, type ScheduledHandler } from './schedule.ts';
@@ -104,7 +104,6 @@ function startRedriveSchedule(handler: ScheduledHandler): LocalSchedule {
     functionName: CLEANUP_FUNCTION.name,
     handler,
     rateMs: CLEANUP_REDRIVE.rateMinutes * 60_000,
-    timeoutMs: CLEANUP_FUNCTION.timeoutSeconds * 1000,
   }).start();
 }
 
@@ -130,7 +129,7 @@ async function sourceFunctions(): Promise<Served> {
   const cleanup = await importHandler<StreamHandler & ScheduledHandler>(CLEANUP_FUNCTION.entry);
   return {
     // Its routes share the function's handler.
-    routes: ROUTES.map((route) => ({ route, handler: handlers[route.function], timeoutMs: API_FUNCTION_SETTINGS.timeoutSeconds * 1000 })),
+    routes: ROUTES.map((route) => ({ route, handler: handlers[route.function], timeoutMs: timeoutMsOf(route.function) })),
     cleanup,
     redrive: cleanup,
   };

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { lambdaContext } from './lambda-context.ts';
+import { lambdaContext, timeoutMsOf } from './lambda-context.ts';
 
 export type ScheduledHandler = (event: ScheduledEvent, context: Context) => Promise<unknown>;
 
@@ -75,7 +75,7 @@ export class LocalSchedule {
   private async invoke(): Promise<void> {
     const { name, functionName, handler, timeoutMs } = this.options;
     this.invocations++;
-    const context = lambdaContext(functionName, `schedule-${name}-${this.invocations}`, timeoutMs ?? 300_000);
+    const context = lambdaContext(functionName, `schedule-${name}-${this.invocations}`, timeoutMs ?? timeoutMsOf(functionName));
     try {
       await handler(scheduledEvent(name, new Date()), context);
     } catch (error) {

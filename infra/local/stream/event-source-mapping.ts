@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { lambdaContext } from '../lambda-context.ts';
+import { lambdaContext, timeoutMsOf } from '../lambda-context.ts';
 import type { ChangeStream } from './change-stream.ts';
 import { anyPatternMatches, type FilterPattern } from './event-filter.ts';
 
@@ -184,7 +184,7 @@ export class LocalEventSourceMapping {
 
   private async invoke(records: DynamoDBRecord[]): Promise<Invocation> {
     this.invocations++;
-    const context = lambdaContext(this.options.functionName, `esm-${this.invocations}`, 300_000);
+    const context = lambdaContext(this.options.functionName, `esm-${this.invocations}`, timeoutMsOf(this.options.functionName));
     const answer = { requestId: context.awsRequestId, functionArn: context.invokedFunctionArn, threw: false };
     try {
       const response = await this.options.handler({ Records: records }, context);
