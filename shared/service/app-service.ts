@@ -100,8 +100,10 @@ export class AppService {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async create(actor: Actor, input: CreateAppInput, plan: CreatePlan = newCreatePlan(this.clock())): Promise<CreatedApp> {
+  async create(actor: Actor, input: CreateAppInput, plan?: CreatePlan): Promise<CreatedApp> {
+    // One instant for the id's time prefix and created_at: the list's order (by id) is then created_at's.
     const now = this.clock();
+    plan ??= newCreatePlan(now);
     const created = { app: newApp(actor, input, plan, now), clientSecret: plan.clientSecret };
     await this.insert(created, now);
     return created;

@@ -279,4 +279,17 @@ describe('listing', () => {
     expect(rest.apps.map((a) => a.app_name)).toEqual(['n3']);
     expect(rest.more).toBe(false);
   });
+
+  it("lists in created_at order: an app id's time prefix is its created_at", async () => {
+    // A clock that moves on at every reading: an id and a created_at read at two instants would disagree.
+    let tick = Date.UTC(2026, 0, 1);
+    const ticking = new AppService(repo, () => {
+      tick += 7;
+      return new Date(tick);
+    });
+    const who = actor();
+    for (let i = 0; i < 3; i++) await ticking.create(who, createInput({ app_name: `t${i}` }));
+    const { apps } = await service.list(who, 10);
+    expect(apps.map((a) => a.created_at)).toEqual(['2026-01-01T00:00:00.007Z', '2026-01-01T00:00:00.014Z', '2026-01-01T00:00:00.021Z']);
+  });
 });
