@@ -70,7 +70,7 @@ export function routeNamed(name: RouteName): Route {
 export const routesOf = (fn: FunctionName): Route[] => ROUTES.filter((route) => route.function === fn);
 
 /** API Gateway's `routeKey` of the route, which it also sends in each event. */
-export const routeKey = (route: Pick<Route, 'method' | 'path'>): string => `${route.method} ${route.path}`;
+export const routeKey = (route: { method: string; path: string }): string => `${route.method} ${route.path}`;
 
 /** The function's description in Lambda: what its routes do, e.g. "Lists apps; Reads one app". */
 export const functionDescription = (fn: FunctionName): string =>

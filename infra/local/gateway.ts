@@ -20,8 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { Throttling } from '../../shared/api-limits.ts';
-import { API_FUNCTION_SETTINGS } from '../../shared/function-settings.ts';
-import { lambdaContext } from './lambda-context.ts';
+import { routeKey } from '../../shared/routes.ts';
+import { lambdaContext, timeoutMsOf } from './lambda-context.ts';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -37,7 +37,7 @@ export interface GatewayRoute {
 export interface RouteBinding {
   route: GatewayRoute;
   handler: LambdaHandler;
-  /** The function's timeout, for the context's deadline (default: the API functions' one definition). */
+  /** The function's timeout, for the context's deadline (default: the one definition of that function's). */
   timeoutMs?: number;
 }
 
@@ -155,7 +155,7 @@ function toEvent(
   const { headers, cookies } = headersOf(req);
   const query = ownProperties(joinRepeated(url.searchParams));
   const now = new Date();
-  const key = `${bound.route.method} ${bound.route.path}`;
+  const key = routeKey(bound.route);
   return {
     version: '2.0',
     routeKey: key,
@@ -207,7 +207,7 @@ function tokenBucket({ rateLimit, burstLimit }: Throttling): () => boolean {
 export function createGateway(routes: RouteBinding[], throttling: Throttling): Server {
   const bound: BoundRoute[] = routes.map((binding) => ({
     ...binding,
-    timeoutMs: binding.timeoutMs ?? API_FUNCTION_SETTINGS.timeoutSeconds * 1000,
+    timeoutMs: binding.timeoutMs ?? timeoutMsOf(binding.route.function),
     ...compile(binding.route.path),
   }));
   const take = tokenBucket(throttling);

@@ -25,7 +25,6 @@ import { ensureTable, type LocalDynamo, startLocalDynamo } from './dynamodb.ts';
 import { createGateway, type LambdaHandler, type RouteBinding } from './gateway.ts';
 import { IamEnforcer } from './iam/enforcer.ts';
 import { missingStreamPermissions, policiesFromTemplate } from './iam/template-policies.ts';
-import { timeoutMsOf } from './lambda-context.ts';
 import { closeServer, listenOn } from './listen.ts';
 import { StartupError } from './preflight.ts';
 import { LocalSchedule, type ScheduledHandler } from './schedule.ts';
@@ -129,7 +128,7 @@ async function sourceFunctions(): Promise<Served> {
   const cleanup = await importHandler<StreamHandler & ScheduledHandler>(CLEANUP_FUNCTION.entry);
   return {
     // Its routes share the function's handler.
-    routes: ROUTES.map((route) => ({ route, handler: handlers[route.function], timeoutMs: timeoutMsOf(route.function) })),
+    routes: ROUTES.map((route) => ({ route, handler: handlers[route.function] })),
     cleanup,
     redrive: cleanup,
   };
