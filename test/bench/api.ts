@@ -124,7 +124,7 @@ await runtime.stop();
 
 // Cold-start share: module initialisation of each bundled handler, in a fresh process, 5 runs each.
 const init = [];
-for (const [description, bundle] of Object.entries(synthBundles())) {
+for (const [description, bundle] of Object.entries(await synthBundles())) {
   const probe = `const t=performance.now(); await import(${JSON.stringify(bundle)}); console.log(performance.now()-t);`;
   const runs = Array.from({ length: 5 }, () =>
     Number(

@@ -1,5 +1,5 @@
 /**
- * The one test that really bundles: synthesize with esbuild, then load every bundled handler in a fresh
+ * Every bundled handler (the run's fresh cloud assembly, synthesized with esbuild) loaded in a fresh
  * Node process, as Lambda would. Catches ESM/CommonJS and bundling mistakes that type checks cannot.
  */
 import { execFile } from 'node:child_process';
@@ -23,9 +23,9 @@ function loadInFreshNode(bundle: string, env: Record<string, string>) {
   });
 }
 
-beforeAll(() => {
-  bundles = synthBundles();
-}, 120_000);
+beforeAll(async () => {
+  bundles = await synthBundles();
+}, 300_000);
 
 describe('bundled handlers', () => {
   it('load in a fresh Node process and stay within the size budget', { timeout: 60_000 }, async () => {
